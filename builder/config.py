@@ -1,0 +1,146 @@
+"""Project settings: the `trustpath` plugin entry of mkdocs.yml, read without MkDocs."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field, fields
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+
+class ConfigError(Exception):
+    """mkdocs.yml is missing or its trustpath settings are wrong."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Everything TrustPath reads from mkdocs.yml. Field names are the plugin's option names."""
+
+    root: Path
+    docs_dir: str = "content"
+    site_dir: str = "site"
+    roles_dir: str = "roles"
+    catalogue: str = "tsc-2017"
+    categories: tuple[str, ...] = ()  # empty: every category of the catalogue
+    required_criteria: tuple[str, ...] = ()  # required of every role
+    plain_pages: tuple[str, ...] = ()  # globs under docs_dir for pages without front matter
+    onboarding_days: int = 30
+    grace_days: int = 30
+    due_soon_days: int = 14
+    records_url: str = "/api"
+    max_file_bytes: int = 1_048_576
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def docs_path(self) -> Path:
+        return self.root / self.docs_dir
+
+    @property
+    def roles_path(self) -> Path:
+        return self.root / self.roles_dir
+
+    @property
+    def state_path(self) -> Path:
+        """`.trustpath/`: the manifest and the demo database live here, outside the site."""
+        return self.root / ".trustpath"
+
+
+PLUGIN_OPTIONS = {
+    f.name for f in fields(Settings) if f.name not in {"root", "docs_dir", "site_dir", "extra"}
+}
+
+
+class _TolerantLoader(yaml.SafeLoader):
+    """Reads mkdocs.yml: resolves `!ENV`, ignores Python tags used by Material's settings."""
+
+
+def _env_tag(loader: yaml.SafeLoader, node: yaml.Node) -> Any:
+    if isinstance(node, yaml.ScalarNode):
+        names, default = [loader.construct_scalar(node)], None
+    else:
+        items = loader.construct_sequence(node)  # type: ignore[arg-type]
+        names, default = [str(i) for i in items[:-1]] or [str(items[0])], items[-1]
+        if len(items) == 1:
+            default = None
+    for name in names:
+        value = os.environ.get(str(name))
+        if value is not None:
+            return yaml.safe_load(value) if value else value
+    return default
+
+
+def _ignore_tag(loader: yaml.SafeLoader, suffix: str, node: yaml.Node) -> Any:
+    return None
+
+
+_TolerantLoader.add_constructor("!ENV", _env_tag)
+_TolerantLoader.add_multi_constructor("tag:yaml.org,2002:python/", _ignore_tag)
+_TolerantLoader.add_multi_constructor("!", _ignore_tag)
+
+
+def read_mkdocs_yml(root: Path) -> dict[str, Any]:
+    """mkdocs.yml as a dict (Python tags read as None, `!ENV` resolved)."""
+    path = root / "mkdocs.yml"
+    try:
+        data = yaml.load(path.read_text("utf-8"), Loader=_TolerantLoader)  # noqa: S506
+    except FileNotFoundError:
+        raise ConfigError(
+            f"no mkdocs.yml in {root}: run from the project root or pass --project DIR"
+        ) from None
+    except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
+        raise ConfigError(f"cannot read {path}: {exc}") from None
+    if not isinstance(data, dict):
+        raise ConfigError(f"{path}: expected a mapping of settings")
+    return data
+
+
+def plugin_options(mkdocs_config: dict[str, Any]) -> dict[str, Any]:
+    """The options of the `trustpath` entry in `plugins:` (empty when it has none)."""
+    for entry in mkdocs_config.get("plugins") or []:
+        if entry == "trustpath":
+            return {}
+        if isinstance(entry, dict) and "trustpath" in entry:
+            return dict(entry["trustpath"] or {})
+    return {}
+
+
+def settings_from_options(
+    root: Path, options: dict[str, Any], *, docs_dir: str = "content", site_dir: str = "site"
+) -> Settings:
+    """Settings from plugin options; unknown options and wrong types are a ConfigError."""
+    unknown = sorted(set(options) - PLUGIN_OPTIONS)
+    if unknown:
+        raise ConfigError(
+            f"mkdocs.yml: unknown trustpath option(s) {', '.join(unknown)}; "
+            f"known: {', '.join(sorted(PLUGIN_OPTIONS))}"
+        )
+    values: dict[str, Any] = {}
+    defaults = Settings(root=root)
+    for name, value in options.items():
+        default = getattr(defaults, name)
+        if isinstance(default, tuple):
+            if isinstance(value, str):
+                value = [value]
+            if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+                raise ConfigError(f"mkdocs.yml: trustpath option '{name}' must be a list of strings")
+            value = tuple(value)
+        elif isinstance(default, bool) or not isinstance(value, type(default)):
+            raise ConfigError(
+                f"mkdocs.yml: trustpath option '{name}' must be a {type(default).__name__}"
+            )
+        values[name] = value
+    return Settings(root=root, docs_dir=docs_dir, site_dir=site_dir, **values)
+
+
+def load_settings(root: Path) -> Settings:
+    """Settings of the project at `root`, from its mkdocs.yml."""
+    root = root.resolve()
+    config = read_mkdocs_yml(root)
+    return settings_from_options(
+        root,
+        plugin_options(config),
+        docs_dir=str(config.get("docs_dir") or "docs"),
+        site_dir=str(config.get("site_dir") or "site"),
+    )
