@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import fnmatch
+import hashlib
 import re
 from dataclasses import dataclass, field
 from typing import Any
@@ -167,6 +168,7 @@ def _load_module(source: Source, rel: str, settings: Settings, found: list[Diagn
         quiz=_build_quiz(data["quiz"]) if "quiz" in data else None,
         acknowledge=data["acknowledge"]["statement"] if "acknowledge" in data else None,
         body=fm.body, body_line=fm.body_line, source_map=smap,
+        content_sha256=hashlib.sha256(text.encode("utf-8")).hexdigest(),
     )
     return module, module_id
 

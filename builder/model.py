@@ -63,6 +63,7 @@ class Module:
     acknowledge: str | None = None
     body: str = ""
     body_line: int = 1
+    content_sha256: str = ""  # of the whole file: records name the exact text taken
     source_map: SourceMap = field(default_factory=SourceMap, repr=False)
 
     @property
