@@ -140,6 +140,115 @@ def new_module(
     click.echo(f"wrote {path.relative_to(project.settings.root).as_posix()}")
 
 
+@cli.command()
+@click.argument("role", required=False)
+@click.option(
+    "--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True,
+    help="text for people, json for tools.",
+)
+@pass_project
+def paths(project: Project, role: str | None, fmt: str) -> None:
+    """Print the ordered learning path of ROLE (or of every role).
+
+    Each path lists its modules by stage (onboarding, recurring, offboarding) with
+    prerequisites first, minutes per module and in total, and the criteria each covers.
+
+    Example: trustpath paths engineer
+    """
+    from builder.paths import build_paths, format_path_text, path_to_json
+    from builder.suggest import did_you_mean
+
+    curriculum = _load_valid(project)
+    if role is not None and role not in curriculum.roles:
+        raise click.UsageError(f"unknown role '{role}'{did_you_mean(role, curriculum.roles)}")
+    all_paths = build_paths(curriculum)
+    chosen = [all_paths[role]] if role else list(all_paths.values())
+    if fmt == "json":
+        data = [path_to_json(p) for p in chosen]
+        click.echo(json.dumps(data[0] if role else data, indent=2, ensure_ascii=False))
+    else:
+        click.echo("\n\n".join(format_path_text(p, curriculum) for p in chosen))
+
+
+@cli.command()
+@click.option(
+    "--format", "fmt", type=click.Choice(["text", "markdown", "json", "junit"]), default="text",
+    show_default=True,
+    help="text: 80-column matrix; markdown: PR comment; json: everything; junit: CI reporters.",
+)
+@click.option("--role", help="Only this role.")
+@click.option(
+    "--base", metavar="GITREV",
+    help="Compare with the curriculum at this git revision (e.g. origin/main).",
+)
+@click.option(
+    "--output", "-o", type=click.Path(dir_okay=False, path_type=Path),
+    help="Write the report to this file instead of standard output.",
+)
+@pass_project
+def coverage(
+    project: Project, fmt: str, role: str | None, base: str | None, output: Path | None
+) -> None:
+    """Check that every role's path covers the criteria the role requires.
+
+    Exits 1 when any role misses a required criterion (in every format), else 0.
+    With --base, also shows what the change gains and loses per role, criterion and module.
+
+    Example: trustpath coverage --format markdown --base origin/main >> "$GITHUB_STEP_SUMMARY"
+    """
+    from builder.coverage_report import FORMATS
+    from builder.suggest import did_you_mean
+
+    curriculum = _load_valid(project)
+    if role is not None and role not in curriculum.roles:
+        raise click.UsageError(f"unknown role '{role}'{did_you_mean(role, curriculum.roles)}")
+    report, paths_ = _coverage(project.settings, curriculum, role)
+    diff = None
+    if base is not None:
+        from builder.coverage_diff import diff_coverage
+        from builder.sources import GitSource
+
+        source = GitSource(project.settings.root, base)
+        base_settings = load_settings(project.settings.root, source.read_text("mkdocs.yml"))
+        base_curriculum = load_curriculum(base_settings, source).curriculum
+        base_role = role if role is None or role in base_curriculum.roles else "\0"
+        base_report, base_paths = _coverage(base_settings, base_curriculum, base_role)
+        diff = diff_coverage(base, base_report, base_paths, report, paths_)
+    text = FORMATS[fmt](report, diff)
+    if output is not None:
+        output.write_text(text + "\n", encoding="utf-8")
+    else:
+        click.echo(text)
+    if not report.ok:
+        sys.exit(1)
+
+
+def _coverage(settings: Settings, curriculum: Any, role: str | None) -> tuple[Any, Any]:
+    from builder.coverage import compute_coverage
+    from builder.paths import build_paths
+
+    all_paths = build_paths(curriculum)
+    if role is not None:
+        all_paths = {rid: p for rid, p in all_paths.items() if rid == role}
+    report = compute_coverage(curriculum, all_paths, settings)
+    if role is not None:
+        report.orphans = []
+    return report, all_paths
+
+
+def _load_valid(project: Project) -> Any:
+    """The curriculum, or exit 1 listing the content errors (paths need valid content)."""
+    result = project.load()
+    errors = [d for d in sort_diagnostics(result.diagnostics) if d.severity == "error"]
+    if errors:
+        for d in errors:
+            click.echo(str(d), err=True)
+        raise click.ClickException(
+            f"{len(errors)} content error(s); fix them first (trustpath validate)"
+        )
+    return result.curriculum
+
+
 def main(argv: list[str] | None = None) -> Any:
     """Console-script entry point: known problems become messages and exit codes."""
     try:

@@ -80,11 +80,16 @@ _TolerantLoader.add_multi_constructor("tag:yaml.org,2002:python/", _ignore_tag)
 _TolerantLoader.add_multi_constructor("!", _ignore_tag)
 
 
-def read_mkdocs_yml(root: Path) -> dict[str, Any]:
-    """mkdocs.yml as a dict (Python tags read as None, `!ENV` resolved)."""
+def read_mkdocs_yml(root: Path, text: str | None = None) -> dict[str, Any]:
+    """mkdocs.yml as a dict (Python tags read as None, `!ENV` resolved).
+
+    `text` gives the file's content directly (as it was at a git revision, say).
+    """
     path = root / "mkdocs.yml"
     try:
-        data = yaml.load(path.read_text("utf-8"), Loader=_TolerantLoader)  # noqa: S506
+        if text is None:
+            text = path.read_text("utf-8")
+        data = yaml.load(text, Loader=_TolerantLoader)  # noqa: S506
     except FileNotFoundError:
         raise ConfigError(
             f"no mkdocs.yml in {root}: run from the project root or pass --project DIR"
@@ -134,10 +139,10 @@ def settings_from_options(
     return Settings(root=root, docs_dir=docs_dir, site_dir=site_dir, **values)
 
 
-def load_settings(root: Path) -> Settings:
-    """Settings of the project at `root`, from its mkdocs.yml."""
+def load_settings(root: Path, text: str | None = None) -> Settings:
+    """Settings of the project at `root`, from its mkdocs.yml (or from `text`)."""
     root = root.resolve()
-    config = read_mkdocs_yml(root)
+    config = read_mkdocs_yml(root, text)
     return settings_from_options(
         root,
         plugin_options(config),

@@ -140,3 +140,44 @@ def build_paths(curriculum: Curriculum) -> dict[str, LearningPath]:
     """Every role's path, keyed by role id, in role id order."""
     index = modules_by_role(curriculum)
     return {rid: build_path(curriculum, rid, index) for rid in sorted(curriculum.roles)}
+
+
+def format_path_text(path: LearningPath, curriculum: Curriculum) -> str:
+    """A role's path for the terminal: stage headings, modules with minutes and criteria."""
+    role = path.role
+    extends = f" (extends {', '.join(path.ancestry[1:])})" if len(path.ancestry) > 1 else ""
+    lines = [f"{role.id}: {role.title}{extends}"]
+    for stage in STAGES:
+        steps = [s for s in path.steps if s.stage == stage]
+        if not steps:
+            continue
+        lines.append(f"  {stage}")
+        for i, step in enumerate(steps, 1):
+            m = step.module
+            minutes = f"{m.duration} min" if m.duration else "-"
+            note = f"  [prerequisite of {', '.join(step.required_by)}]" if step.pulled_in else ""
+            lines.append(f"    {i:>2}. {m.id:<28} {minutes:>7}  {', '.join(m.criteria)}{note}")
+    lines.append(f"  total: {len(path.steps)} modules, {path.total_minutes} min")
+    return "\n".join(lines)
+
+
+def path_to_json(path: LearningPath) -> dict[str, object]:
+    """A role's path as JSON-ready data."""
+    return {
+        "role": path.role.id,
+        "title": path.role.title,
+        "ancestry": list(path.ancestry),
+        "total_minutes": path.total_minutes,
+        "modules": [
+            {
+                "id": s.module.id,
+                "title": s.module.title,
+                "stage": s.stage,
+                "duration": s.module.duration,
+                "criteria": list(s.module.criteria),
+                "pulled_in": s.pulled_in,
+                "required_by": list(s.required_by),
+            }
+            for s in path.steps
+        ],
+    }
