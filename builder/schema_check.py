@@ -13,7 +13,7 @@ from importlib import resources
 from typing import Any
 
 from builder.diagnostics import Diagnostic, error
-from builder.suggest import did_you_mean
+from builder.suggest import closest, did_you_mean
 from builder.yamlsource import PathKey, SourceMap, type_name
 
 SCHEMA_NAMES = ("module", "role")
@@ -65,7 +65,16 @@ def check_schema(name: str, data: Any, smap: SourceMap, rel_path: str) -> list[D
     root = load_schema(name)
     validator = Draft202012Validator(root)
     found: list[Diagnostic] = []
-    for err in validator.iter_errors(data):
+    errors = list(validator.iter_errors(data))
+    # A misspelt required key reads better as one "unknown key, did you mean" than as two.
+    misspelt: set[tuple[PathKey, str]] = set()
+    for err in errors:
+        if err.validator == "additionalProperties":
+            allowed = list(_subschema(err.schema, root).get("properties", {}))
+            for key in set(err.instance) - set(allowed):
+                if (match := closest(key, allowed)) is not None:
+                    misspelt.add((tuple(err.absolute_path), match))
+    for err in errors:
         path: PathKey = tuple(err.absolute_path)
         label = _label(path)
         kind = err.validator
@@ -83,7 +92,7 @@ def check_schema(name: str, data: Any, smap: SourceMap, rel_path: str) -> list[D
                 )
         elif kind == "required":
             for key in err.validator_value:
-                if key not in err.instance:
+                if key not in err.instance and (path, key) not in misspelt:
                     where = f" in {label}" if path else ""
                     found.append(
                         error(rel_path, smap.at(path), "missing-key", f"missing key '{key}'{where}")

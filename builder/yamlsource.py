@@ -57,7 +57,10 @@ def _mark(node: yaml.Node, line_offset: int) -> Position:
 
 
 def _scalar_value(node: yaml.ScalarNode) -> Any:
-    value = _scalar_constructor.construct_object(node, deep=True)
+    try:
+        value = _scalar_constructor.construct_object(node, deep=True)
+    except ValueError:  # e.g. a date like 2027-02-30: keep the text, the schema judges it
+        return node.value
     if isinstance(value, dt.datetime | dt.date):
         # JSON Schema knows no dates; keep the ISO text the author wrote.
         return node.value
@@ -107,10 +110,12 @@ def parse_yaml(text: str, *, line_offset: int = 0) -> tuple[Any, SourceMap]:
         node = yaml.compose(text, Loader=_Loader)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
-        pos = (mark.line + 1 + line_offset, mark.column + 1) if mark else (1 + line_offset, 1)
         problem = exc.problem or "invalid YAML"
         if exc.context:
             problem = f"{problem} ({exc.context})"
+        if "end of stream" in problem and "quoted scalar" in problem and exc.context_mark:
+            mark, problem = exc.context_mark, "this quoted string is never closed"
+        pos = (mark.line + 1 + line_offset, mark.column + 1) if mark else (1 + line_offset, 1)
         lines = text.splitlines()
         if mark and mark.line < len(lines) and "\t" in lines[mark.line]:
             problem += "; this line has a tab: indent YAML with spaces"
