@@ -24,8 +24,9 @@ MODULES = [
     CourseModule("yearly", "Yearly", 2, ("onboarding", "annual"), has_quiz=True),
     CourseModule("semi", "Semi", 1, ("semiannual",), has_ack=True),
     CourseModule("quarter", "Quarter", 1, ("onboarding", "quarterly"), has_quiz=True, has_ack=True),
-    CourseModule("steady", "Steady", 3, ("onboarding", "annual"), retrain_on_change=False,
-                 has_quiz=True),
+    CourseModule(
+        "steady", "Steady", 3, ("onboarding", "annual"), retrain_on_change=False, has_quiz=True
+    ),
     CourseModule("exit", "Exit", 1, ("offboarding",), has_ack=True),
     CourseModule("keys", "Keys", 1, ("onboarding", "offboarding"), has_quiz=True),
     CourseModule("readme", "Read me", 1, ("onboarding",)),
@@ -50,8 +51,12 @@ FIRST_SEEN = {("yearly", 2): D("2026-06-01"), ("yearly", 1): D("2025-01-01")}
 
 def person(start: str = "2024-01-01", **kw: object) -> Person:
     fields: dict[str, object] = {
-        "person_id": "p1", "email": "ada@example.com", "name": "Ada", "department": "Eng",
-        "roles": ("all-staff",), "start_date": D(start),
+        "person_id": "p1",
+        "email": "ada@example.com",
+        "name": "Ada",
+        "department": "Eng",
+        "roles": ("all-staff",),
+        "start_date": D(start),
     }
     fields.update(kw)
     return Person(**fields)  # type: ignore[arg-type]
@@ -113,9 +118,15 @@ def test_annual_due_twelve_months_after_last_pass(passed: str, due: str, status:
 
 def test_semiannual_due_six_months_after_last_ack() -> None:
     assert items(person(), ("semi", 1, "ack", "2026-01-10"))["semi"] == (
-        "semiannual", "2026-07-10", "done")
+        "semiannual",
+        "2026-07-10",
+        "done",
+    )
     assert items(person(), ("semi", 1, "ack", "2025-12-01"))["semi"] == (
-        "semiannual", "2026-06-01", "overdue")
+        "semiannual",
+        "2026-06-01",
+        "overdue",
+    )
 
 
 def test_quarterly_with_quiz_and_ack_needs_both() -> None:
@@ -151,7 +162,10 @@ def test_offboarding_due_on_end_date() -> None:
     leaving = person(end_date=D("2026-06-20"))
     assert items(leaving)["exit"] == ("offboarding", "2026-06-20", "due_soon")
     assert items(leaving, ("exit", 1, "ack", "2026-06-14"))["exit"] == (
-        "offboarding", "2026-06-20", "done")
+        "offboarding",
+        "2026-06-20",
+        "done",
+    )
     assert "exit" not in items(person())
 
 

@@ -183,8 +183,16 @@ def due_item(
     if leaving and completed is None and person.end_date is not None and person.end_date < due:
         rule, due, status = "offboarding", person.end_date, status_of(person.end_date, as_of, soon)
     return DueItem(
-        person.person_id, person.email, person.name, person.department,
-        module.id, module.version, rule, due, status, completed,
+        person.person_id,
+        person.email,
+        person.name,
+        person.department,
+        module.id,
+        module.version,
+        rule,
+        due,
+        status,
+        completed,
     )
 
 
@@ -217,8 +225,13 @@ def person_items(
             assigned = span.since
         assigned = max(assigned, person.start_date)
         item = due_item(
-            person, module, assigned, completions.get((person.person_id, mid), ()),
-            course, first_seen, as_of,
+            person,
+            module,
+            assigned,
+            completions.get((person.person_id, mid), ()),
+            course,
+            first_seen,
+            as_of,
         )
         if item is not None:
             items.append(item)
@@ -240,8 +253,14 @@ def due_items(
             continue
         if person.status in ("leave", "exempt"):
             report.excused.append(
-                Excused(person.person_id, person.email, person.name, person.department,
-                        person.status, person.note)
+                Excused(
+                    person.person_id,
+                    person.email,
+                    person.name,
+                    person.department,
+                    person.status,
+                    person.note,
+                )
             )
             continue
         report.items.extend(person_items(person, course, completions, first_seen, as_of, cache))
