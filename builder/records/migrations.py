@@ -21,6 +21,8 @@ from collections.abc import Callable
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
+from builder.records.report_migrations import REPORT_MIGRATIONS  # reports own 0100 and up
+
 PG_LOCK_KEY = 7_205_115_001  # pg_advisory_xact_lock key for migrations and ledger appends
 
 
@@ -142,6 +144,7 @@ def m0002_ledger_append_only(conn: Connection) -> None:
 MIGRATIONS: list[tuple[str, Callable[[Connection], None]]] = [
     ("0001_tables", m0001_tables),
     ("0002_ledger_append_only", m0002_ledger_append_only),
+    *REPORT_MIGRATIONS,
 ]
 
 
