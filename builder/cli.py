@@ -249,6 +249,12 @@ def _load_valid(project: Project) -> Any:
     return result.curriculum
 
 
+from builder.records.cli import records, serve  # noqa: E402  (records service, issue 6)
+
+cli.add_command(records)
+cli.add_command(serve)
+
+
 def main(argv: list[str] | None = None) -> Any:
     """Console-script entry point: known problems become messages and exit codes."""
     try:

@@ -33,13 +33,17 @@ _ANCHOR = re.compile(r"^(\d+):([0-9a-f]{64})$")
 
 def canonical_json(obj: Any) -> str:
     """The one text form of a payload that gets hashed."""
-    return json.dumps(obj, sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False)
+    return json.dumps(
+        obj, sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False
+    )
 
 
 def chain_hash(seq: int, prev_hash: str, payload: str) -> str:
     """sha256(tag ‖ 0x00 ‖ seq ‖ 0x00 ‖ prev_hash ‖ 0x00 ‖ payload), lowercase hex."""
     digest = hashlib.sha256(HASH_TAG)
-    digest.update(b"\x00" + str(seq).encode("ascii") + b"\x00" + prev_hash.encode("ascii") + b"\x00")
+    digest.update(
+        b"\x00" + str(seq).encode("ascii") + b"\x00" + prev_hash.encode("ascii") + b"\x00"
+    )
     digest.update(payload.encode("utf-8"))
     return digest.hexdigest()
 
@@ -133,7 +137,10 @@ def verify_rows(rows: Iterable[LedgerRow], anchor: Head | None = None) -> Verdic
         if anchor is not None and row.seq == anchor.seq:
             if row.hash != anchor.hash:
                 return Verdict(
-                    False, Head(row.seq, row.hash), count, row.seq,
+                    False,
+                    Head(row.seq, row.hash),
+                    count,
+                    row.seq,
                     f"hash differs from the anchor {anchor} (history was rewritten)",
                 )
             anchor_seen = True
@@ -141,7 +148,10 @@ def verify_rows(rows: Iterable[LedgerRow], anchor: Head | None = None) -> Verdic
     head = Head(expected - 1, prev_hash)
     if not anchor_seen and anchor is not None:
         return Verdict(
-            False, head, count, head.seq + 1,
+            False,
+            head,
+            count,
+            head.seq + 1,
             f"the ledger ends at seq {head.seq} but the anchor names seq {anchor.seq}: "
             "rows were cut off the end",
         )

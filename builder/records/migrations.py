@@ -34,7 +34,8 @@ def utc_now() -> str:
 def _v1_tables(meta: sa.MetaData) -> None:
     text, big = sa.Text, sa.BigInteger().with_variant(sa.Integer(), "sqlite")
     sa.Table(
-        "ledger", meta,
+        "ledger",
+        meta,
         sa.Column("seq", big, primary_key=True, autoincrement=False),
         sa.Column("kind", text, nullable=False),
         sa.Column("client_id", text, nullable=False),
@@ -48,7 +49,8 @@ def _v1_tables(meta: sa.MetaData) -> None:
         sa.UniqueConstraint("kind", "client_id", name="ledger_client_id"),
     )
     sa.Table(
-        "people", meta,
+        "people",
+        meta,
         sa.Column("person_id", text, primary_key=True),
         sa.Column("email", text, nullable=False, unique=True),
         sa.Column("name", text),
@@ -63,7 +65,8 @@ def _v1_tables(meta: sa.MetaData) -> None:
         sa.Column("updated_at", text, nullable=False),
     )
     sa.Table(
-        "attempts", meta,
+        "attempts",
+        meta,
         sa.Column("seq", big, primary_key=True, autoincrement=False),
         sa.Column("attempt_id", text, nullable=False, unique=True),
         sa.Column("person_id", text, nullable=False),
@@ -78,7 +81,8 @@ def _v1_tables(meta: sa.MetaData) -> None:
         sa.Index("attempts_module_version", "module", "version"),
     )
     sa.Table(
-        "acknowledgements", meta,
+        "acknowledgements",
+        meta,
         sa.Column("seq", big, primary_key=True, autoincrement=False),
         sa.Column("ack_id", text, nullable=False, unique=True),
         sa.Column("person_id", text, nullable=False),
@@ -89,7 +93,8 @@ def _v1_tables(meta: sa.MetaData) -> None:
         sa.Index("acks_person_module", "person_id", "module"),
     )
     sa.Table(
-        "feedback", meta,
+        "feedback",
+        meta,
         sa.Column("seq", big, primary_key=True, autoincrement=False),
         sa.Column("feedback_id", text, nullable=False, unique=True),
         sa.Column("person_id", text),  # NULL when anonymous
@@ -102,7 +107,8 @@ def _v1_tables(meta: sa.MetaData) -> None:
         sa.Index("feedback_module", "module"),
     )
     sa.Table(
-        "module_versions", meta,
+        "module_versions",
+        meta,
         sa.Column("module", text, primary_key=True),
         sa.Column("version", sa.Integer, primary_key=True, autoincrement=False),
         sa.Column("content_sha256", text, primary_key=True),
@@ -158,7 +164,8 @@ def apply_migrations(conn: Connection) -> list[str]:
     """Apply the missing migrations in order, in the caller's transaction; their names."""
     lock_for_writing(conn)
     conn.exec_driver_sql(
-        "CREATE TABLE IF NOT EXISTS schema_migrations (name TEXT PRIMARY KEY, applied_at TEXT NOT NULL)"
+        "CREATE TABLE IF NOT EXISTS schema_migrations "
+        "(name TEXT PRIMARY KEY, applied_at TEXT NOT NULL)"
     )
     done = {r[0] for r in conn.exec_driver_sql("SELECT name FROM schema_migrations")}
     applied = []

@@ -1,0 +1,327 @@
+"""What each API call does, without HTTP: grade, check replays, queue for the ledger, answer.
+
+`app.py` is the HTTP adapter over `RecordsService`; this module imports no web framework.
+Replays are answered before the write queue: a client id already in the ledger with the same
+body (and the same person) gets the stored answer with 200, with another body 409.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import json
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any, TypeVar
+
+from builder.grading import (
+    GradingError,
+    check_version,
+    find_module,
+    grade_attempt,
+    grade_from_record,
+    question_feedback,
+)
+from builder.records.errors import ApiError
+from builder.records.identity import Identity, IdentityConfig
+from builder.records.ledger import canonical_json
+from builder.records.status import default_roles, module_statuses, path_modules
+from builder.records.storage import Duplicate, PendingRecord, Store, StoredRecord
+from builder.records.writer import GroupWriter, WriteFailed
+
+T = TypeVar("T")
+PAYLOAD_FORMAT = 1
+
+
+def body_digest(body: dict[str, Any]) -> str:
+    """SHA-256 of the canonical body: equal for bodies that mean the same."""
+    return hashlib.sha256(canonical_json(body).encode("utf-8")).hexdigest()
+
+
+def _grading(exc: GradingError) -> ApiError:
+    return ApiError(exc.status, exc.code, exc.message, exc.details)
+
+
+@dataclass
+class RecordsService:
+    """The manifest, the store, the writer and the identity rules of one running service."""
+
+    manifest: dict[str, Any]
+    store: Store
+    identity: IdentityConfig
+    admin_token: str | None = None
+    writer: GroupWriter | None = None
+
+    async def start(self) -> None:
+        """Migrate, remember module versions, start the writer (in the running loop)."""
+        await asyncio.to_thread(self.store.migrate)
+        await asyncio.to_thread(self.store.record_module_versions, self.manifest)
+        self.writer = GroupWriter(self.store)
+        self.writer.start()
+
+    async def stop(self) -> None:
+        if self.writer is not None:
+            await self.writer.stop()
+
+    async def read(self, fn: Callable[..., T], *args: Any) -> T:
+        """Run a read: inline on SQLite (microseconds), on a thread for a networked database."""
+        if self.store.kind == "sqlite":
+            return fn(*args)
+        return await asyncio.to_thread(fn, *args)
+
+    async def _write(self, record: PendingRecord) -> StoredRecord | Duplicate:
+        if self.writer is None:
+            raise ApiError(503, "storage_unavailable", "the records service is starting")
+        try:
+            return await self.writer.submit(record)
+        except WriteFailed as exc:
+            raise ApiError(503, "storage_unavailable", str(exc)) from None
+
+    async def _same_submitter(self, stored: StoredRecord, identity: Identity) -> bool:
+        if stored.person_id is None:  # anonymous feedback: never linked, compare the body only
+            return True
+        person = await self.read(self.store.person, identity.email)
+        return person is not None and person["person_id"] == stored.person_id
+
+    async def _record(
+        self,
+        identity: Identity,
+        body: dict[str, Any],
+        pending: Callable[[str], PendingRecord],
+        kind: str,
+        client_id: str,
+        answer: Callable[[StoredRecord], dict[str, Any]],
+    ) -> tuple[int, dict[str, Any]]:
+        digest = body_digest(body)
+        stored = await self.read(self.store.find_record, kind, client_id)
+        created = False
+        if stored is None:
+            outcome = await self._write(pending(digest))
+            created = isinstance(outcome, StoredRecord)
+            stored = outcome if isinstance(outcome, StoredRecord) else outcome.existing
+        if not created and (
+            stored.body_sha256 != digest or not await self._same_submitter(stored, identity)
+        ):
+            raise ApiError(
+                409,
+                "conflicting_replay",
+                f"{kind} id {client_id} was already recorded with a different body",
+                {"id": client_id, "seq": stored.seq},
+            )
+        return (201 if created else 200), answer(stored)
+
+    # -- attempts --------------------------------------------------------------------------
+
+    async def submit_attempt(
+        self, identity: Identity, body: dict[str, Any]
+    ) -> tuple[int, dict[str, Any]]:
+        """Grade and record a quiz attempt (POST /api/attempts)."""
+        attempt_id = body["attempt_id"].lower()
+
+        def pending(digest: str) -> PendingRecord:
+            try:
+                module = find_module(self.manifest, body["module"])
+                check_version(module, body["version"])
+                grade = grade_attempt(module, body["answers"])
+            except GradingError as exc:
+                raise _grading(exc) from None
+            payload = {
+                "v": PAYLOAD_FORMAT,
+                "version": module["version"],
+                "content_sha256": module["content_sha256"],
+                "build_commit": self.manifest.get("commit"),
+                "criteria": module["criteria"],
+                "score": grade.score,
+                "score_percent": grade.score_percent,
+                "pass_mark": grade.pass_mark,
+                "passed": grade.passed,
+                "started_at": body.get("started_at"),
+                "questions": [
+                    {"id": q.id, "selected": list(q.selected), "correct": q.correct}
+                    for q in grade.questions
+                ],
+            }
+            projection = {
+                "attempt_id": attempt_id,
+                "module": module["id"],
+                "version": module["version"],
+                "content_sha256": module["content_sha256"],
+                "score": grade.score,
+                "passed": grade.passed,
+                "started_at": body.get("started_at"),
+            }
+            return PendingRecord(
+                "attempt", attempt_id, identity.email, module["id"], digest, payload, projection
+            )
+
+        return await self._record(
+            identity, body, pending, "attempt", attempt_id, self.attempt_answer
+        )
+
+    def attempt_answer(self, stored: StoredRecord) -> dict[str, Any]:
+        """The graded answer of a stored attempt (the same for the first call and replays)."""
+        p = stored.payload
+        grade = grade_from_record(p["questions"], p["pass_mark"])
+        module = self.manifest.get("modules", {}).get(stored.payload["module"])
+        if module is not None and module.get("content_sha256") == p["content_sha256"]:
+            questions = question_feedback(module, grade)
+        else:  # graded against content no longer served: no explanations to show
+            questions = [
+                {
+                    "id": q.id,
+                    "correct": q.correct,
+                    "selected": list(q.selected),
+                    "explain": None,
+                    "feedback": [],
+                }
+                for q in grade.questions
+            ]
+        return {
+            "attempt_id": stored.client_id,
+            "module": p["module"],
+            "version": p["version"],
+            "score": p["score"],
+            "score_percent": p["score_percent"],
+            "pass_mark": p["pass_mark"],
+            "passed": p["passed"],
+            "questions": questions,
+            "recorded_at": stored.recorded_at,
+            "seq": stored.seq,
+            "record_hash": stored.hash,
+        }
+
+    # -- acknowledgements and feedback -----------------------------------------------------
+
+    async def submit_ack(
+        self, identity: Identity, body: dict[str, Any]
+    ) -> tuple[int, dict[str, Any]]:
+        """Record a policy acknowledgement (POST /api/acknowledgements)."""
+        ack_id = body["ack_id"].lower()
+
+        def pending(digest: str) -> PendingRecord:
+            try:
+                module = find_module(self.manifest, body["module"])
+                check_version(module, body["version"])
+            except GradingError as exc:
+                raise _grading(exc) from None
+            ack = module.get("acknowledge")
+            if not ack:
+                raise ApiError(
+                    422,
+                    "no_acknowledgement",
+                    f"module '{module['id']}' has no statement to acknowledge",
+                    {"module": module["id"]},
+                )
+            if body["statement_sha256"] != ack["statement_sha256"]:
+                raise ApiError(
+                    409,
+                    "stale_statement",
+                    "the statement changed since the page was built: reload the page",
+                    {"module": module["id"]},
+                )
+            payload = {
+                "v": PAYLOAD_FORMAT,
+                "version": module["version"],
+                "content_sha256": module["content_sha256"],
+                "build_commit": self.manifest.get("commit"),
+                "criteria": module["criteria"],
+                "statement_sha256": ack["statement_sha256"],
+            }
+            projection = {
+                "ack_id": ack_id,
+                "module": module["id"],
+                "version": module["version"],
+                "statement_sha256": ack["statement_sha256"],
+            }
+            return PendingRecord(
+                "ack", ack_id, identity.email, module["id"], digest, payload, projection
+            )
+
+        def answer(stored: StoredRecord) -> dict[str, Any]:
+            return {
+                "ack_id": stored.client_id,
+                "module": stored.payload["module"],
+                "version": stored.payload["version"],
+                "recorded_at": stored.recorded_at,
+                "seq": stored.seq,
+                "record_hash": stored.hash,
+            }
+
+        return await self._record(identity, body, pending, "ack", ack_id, answer)
+
+    async def submit_feedback(
+        self, identity: Identity, body: dict[str, Any]
+    ) -> tuple[int, dict[str, Any]]:
+        """Record a question, suggestion or concern (POST /api/feedback)."""
+        feedback_id = body["feedback_id"].lower()
+        anonymous = bool(body.get("anonymous", False))
+
+        def pending(digest: str) -> PendingRecord:
+            try:
+                module = find_module(self.manifest, body["module"])
+            except GradingError as exc:
+                raise _grading(exc) from None
+            payload = {
+                "v": PAYLOAD_FORMAT,
+                "version": module["version"],
+                "feedback_kind": body["kind"],
+                "text": body["text"],
+                "anonymous": anonymous,
+            }
+            projection = {
+                "feedback_id": feedback_id,
+                "module": module["id"],
+                "version": module["version"],
+                "kind": body["kind"],
+                "anonymous": anonymous,
+                "text": body["text"],
+            }
+            return PendingRecord(
+                "feedback",
+                feedback_id,
+                None if anonymous else identity.email,
+                module["id"],
+                digest,
+                payload,
+                projection,
+            )
+
+        def answer(stored: StoredRecord) -> dict[str, Any]:
+            return {
+                "feedback_id": stored.client_id,
+                "recorded_at": stored.recorded_at,
+                "seq": stored.seq,
+            }
+
+        return await self._record(identity, body, pending, "feedback", feedback_id, answer)
+
+    # -- reads -----------------------------------------------------------------------------
+
+    async def me(self, identity: Identity) -> dict[str, Any]:
+        """The person, their roles and each path module's status (GET /api/me)."""
+        person = await self.read(self.store.person, identity.email)
+        roles = json.loads(person["roles"] or "[]") if person else []
+        roles = [r for r in roles if isinstance(r, str)] or default_roles(self.manifest)
+        passed: set[tuple[str, int]] = set()
+        acked: set[tuple[str, int]] = set()
+        if person is not None:
+            passed, acked = await self.read(self.store.history, person["person_id"])
+        modules = module_statuses(
+            self.manifest, person, path_modules(self.manifest, roles), passed, acked
+        )
+        return {
+            "email": identity.email,
+            "name": person["name"] if person else None,
+            "roles": roles,
+            "modules": modules,
+        }
+
+    async def health(self) -> dict[str, Any]:
+        """Status, database kind, identity mode and ledger head (GET /api/health)."""
+        head = await self.read(self.store.head)
+        return {
+            "status": "ok",
+            "database": self.store.kind,
+            "identity": self.identity.mode,
+            "ledger": {"seq": head.seq, "hash": head.hash},
+        }

@@ -1,0 +1,381 @@
+"""The one storage layer (SQLAlchemy Core) behind the service and every `records` command.
+
+SQLite (default, `.trustpath/records.db`): WAL, `synchronous=FULL`, writes in
+`BEGIN IMMEDIATE` transactions. PostgreSQL (`postgresql://…`): ledger appends take a
+transaction-scoped advisory lock, so several workers extend one chain. Ledger appends come in
+batches (group commit, see `writer.py`); a batch is one transaction, so when `append` returns,
+every row in it is durably committed.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import secrets
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.engine import Connection, Engine
+
+from builder.records.ledger import GENESIS, Head, LedgerRow, canonical_json, chain_hash
+from builder.records.migrations import _v1_tables, apply_migrations, lock_for_writing, utc_now
+
+DATABASE_ENV = "TRUSTPATH_DATABASE_URL"
+DEFAULT_DATABASE = ".trustpath/records.db"
+PROJECTIONS = {"attempt": "attempts", "ack": "acknowledgements", "feedback": "feedback"}
+
+_META = sa.MetaData()
+_v1_tables(_META)
+LEDGER, PEOPLE = _META.tables["ledger"], _META.tables["people"]
+TABLES = _META.tables
+
+
+class StorageError(Exception):
+    """The database cannot be opened or used."""
+
+
+def resolve_database_url(root: Path, option: str | None = None) -> str:
+    """--database, else $TRUSTPATH_DATABASE_URL, else SQLite at .trustpath/records.db."""
+    url = option or os.environ.get(DATABASE_ENV) or ""
+    if not url:
+        return f"sqlite:///{(root / DEFAULT_DATABASE).resolve()}"
+    if url.startswith(("postgres://", "postgresql://")):
+        return "postgresql+psycopg://" + url.split("://", 1)[1]
+    if url.startswith(("postgresql+", "sqlite:")):
+        return url
+    if "://" in url:
+        raise StorageError(
+            f"unsupported database URL '{url}': use sqlite:///PATH or postgresql://…"
+        )
+    return f"sqlite:///{Path(url).resolve()}"
+
+
+def _sqlite_setup(engine: Engine) -> None:
+    @sa.event.listens_for(engine, "connect")
+    def _connect(dbapi_conn: Any, record: Any) -> None:
+        dbapi_conn.isolation_level = None  # we issue BEGIN ourselves (see _begin)
+        cur = dbapi_conn.cursor()
+        for pragma in ("journal_mode=WAL", "synchronous=FULL", "busy_timeout=30000"):
+            cur.execute(f"PRAGMA {pragma}")
+        cur.close()
+
+    @sa.event.listens_for(engine, "begin")
+    def _begin(conn: Connection) -> None:
+        write = conn.get_execution_options().get("trustpath_write")
+        conn.exec_driver_sql("BEGIN IMMEDIATE" if write else "BEGIN")
+
+
+@dataclass
+class PendingRecord:
+    """A ledger row waiting for its seq: the writer adds kind, id, person and time to payload."""
+
+    kind: str
+    client_id: str
+    email: str | None  # None: not linked to anyone (anonymous feedback)
+    module: str
+    body_sha256: str
+    payload: dict[str, Any]
+    projection: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class StoredRecord:
+    seq: int
+    kind: str
+    client_id: str
+    recorded_at: str
+    person_id: str | None
+    body_sha256: str
+    payload: dict[str, Any]
+    hash: str
+
+
+@dataclass(frozen=True)
+class Duplicate:
+    """The client id was already recorded (found inside the writer): the stored row."""
+
+    existing: StoredRecord
+
+
+def _stored(row: Any) -> StoredRecord:
+    return StoredRecord(
+        row.seq,
+        row.kind,
+        row.client_id,
+        row.recorded_at,
+        row.person_id,
+        row.body_sha256,
+        json.loads(row.payload),
+        row.hash,
+    )
+
+
+class Store:
+    """Connections, migrations and every query the service and the CLI run."""
+
+    def __init__(self, url: str) -> None:
+        self.url = url
+        self.kind = self.kind_of(url)
+        try:
+            if self.kind == "sqlite":
+                path = url.split(":///", 1)[1] if ":///" in url else ""
+                if path and path != ":memory:":
+                    Path(path).parent.mkdir(parents=True, exist_ok=True)
+                self.engine = sa.create_engine(url, connect_args={"check_same_thread": False})
+                _sqlite_setup(self.engine)
+            else:
+                self.engine = sa.create_engine(url, pool_size=8, max_overflow=8, pool_pre_ping=True)
+        except (sa.exc.SQLAlchemyError, OSError, ValueError) as exc:
+            raise StorageError(f"cannot open database {self.safe_url}: {exc}") from None
+
+    @staticmethod
+    def kind_of(url: str) -> str:
+        """sqlite or postgresql."""
+        return "postgresql" if url.startswith("postgresql") else "sqlite"
+
+    @property
+    def safe_url(self) -> str:
+        """The URL without its password, for messages."""
+        return sa.engine.make_url(self.url).render_as_string(hide_password=True)
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+    @contextmanager
+    def transaction(self, write: bool = False) -> Iterator[Connection]:
+        """A connection in a transaction; `write` takes SQLite's write lock at BEGIN."""
+        with self.engine.connect() as conn:
+            if write:
+                conn.execution_options(trustpath_write=True)
+            with conn.begin():
+                yield conn
+
+    def migrate(self) -> list[str]:
+        """Apply missing migrations; the names applied."""
+        try:
+            with self.transaction(write=True) as conn:
+                return apply_migrations(conn)
+        except sa.exc.SQLAlchemyError as exc:
+            raise StorageError(f"cannot migrate {self.safe_url}: {exc}") from None
+
+    # -- the ledger ------------------------------------------------------------------------
+
+    def head(self, conn: Connection | None = None) -> Head:
+        """The last (seq, hash) of the chain."""
+        if conn is None:
+            with self.transaction() as c:
+                return self.head(c)
+        row = conn.execute(
+            sa.select(LEDGER.c.seq, LEDGER.c.hash).order_by(LEDGER.c.seq.desc()).limit(1)
+        ).first()
+        return Head(row.seq, row.hash) if row else Head(0, GENESIS)
+
+    def find_record(self, kind: str, client_id: str) -> StoredRecord | None:
+        """The ledger row recorded for this client id, if any."""
+        with self.transaction() as conn:
+            row = conn.execute(
+                sa.select(LEDGER).where(LEDGER.c.kind == kind, LEDGER.c.client_id == client_id)
+            ).first()
+        return _stored(row) if row else None
+
+    def append(self, batch: list[PendingRecord]) -> list[StoredRecord | Duplicate]:
+        """Chain and insert a batch in one transaction; raises if any row fails."""
+        with self.transaction(write=True) as conn:
+            lock_for_writing(conn)
+            head = self.head(conn)
+            ids = sorted({r.client_id for r in batch})
+            existing = {
+                (row.kind, row.client_id): _stored(row)
+                for row in conn.execute(sa.select(LEDGER).where(LEDGER.c.client_id.in_(ids)))
+            }
+            people = self._resolve_people(conn, {r.email for r in batch if r.email})
+            now = utc_now()
+            seq, prev = head.seq, head.hash
+            ledger_rows: list[dict[str, Any]] = []
+            projections: dict[str, list[dict[str, Any]]] = {}
+            outcomes: list[StoredRecord | Duplicate] = []
+            for rec in batch:
+                key = (rec.kind, rec.client_id)
+                if key in existing:
+                    outcomes.append(Duplicate(existing[key]))
+                    continue
+                seq += 1
+                person = people[rec.email] if rec.email else None
+                payload = dict(
+                    rec.payload,
+                    kind=rec.kind,
+                    id=rec.client_id,
+                    person=person,
+                    recorded_at=now,
+                    module=rec.module,
+                )
+                text = canonical_json(payload)
+                digest = chain_hash(seq, prev, text)
+                ledger_rows.append(
+                    {
+                        "seq": seq,
+                        "kind": rec.kind,
+                        "client_id": rec.client_id,
+                        "recorded_at": now,
+                        "person_id": person,
+                        "module": rec.module,
+                        "body_sha256": rec.body_sha256,
+                        "payload": text,
+                        "prev_hash": prev,
+                        "hash": digest,
+                    }
+                )
+                prev = digest
+                projections.setdefault(PROJECTIONS[rec.kind], []).append(
+                    dict(rec.projection, seq=seq, person_id=person, recorded_at=now)
+                )
+                stored = StoredRecord(
+                    seq, rec.kind, rec.client_id, now, person, rec.body_sha256, payload, prev
+                )
+                existing[key] = stored
+                outcomes.append(stored)
+            if ledger_rows:
+                conn.execute(sa.insert(LEDGER), ledger_rows)
+            for table, rows in projections.items():
+                conn.execute(sa.insert(TABLES[table]), rows)
+        return outcomes
+
+    def iter_rows(self, batch_size: int = 2000) -> Iterator[LedgerRow]:
+        """Every ledger row in seq order, read in pages (constant memory)."""
+        last = 0
+        cols = [LEDGER.c[n] for n in LedgerRow.__dataclass_fields__]
+        while True:
+            with self.transaction() as conn:
+                page = conn.execute(
+                    sa.select(*cols)
+                    .where(LEDGER.c.seq > last)
+                    .order_by(LEDGER.c.seq)
+                    .limit(batch_size)
+                ).all()
+            if not page:
+                return
+            for row in page:
+                yield LedgerRow(*row)
+            last = page[-1].seq
+
+    # -- people ----------------------------------------------------------------------------
+
+    def _resolve_people(self, conn: Connection, emails: set[str]) -> dict[str, str]:
+        """email -> person_id, creating a `seen` person for each unknown email."""
+        if not emails:
+            return {}
+        found = dict(
+            conn.execute(
+                sa.select(PEOPLE.c.email, PEOPLE.c.person_id).where(
+                    PEOPLE.c.email.in_(sorted(emails))
+                )
+            )
+            .tuples()
+            .all()
+        )
+        missing = sorted(emails - set(found))
+        if missing:
+            now = utc_now()
+            conn.execute(
+                self._insert(PEOPLE).on_conflict_do_nothing(index_elements=["email"]),
+                [
+                    {
+                        "person_id": new_person_id(),
+                        "email": e,
+                        "created_at": now,
+                        "updated_at": now,
+                        "roles": "[]",
+                        "source": "seen",
+                    }
+                    for e in missing
+                ],
+            )
+            found.update(
+                conn.execute(
+                    sa.select(PEOPLE.c.email, PEOPLE.c.person_id).where(PEOPLE.c.email.in_(missing))
+                )
+                .tuples()
+                .all()
+            )
+        return found
+
+    def _insert(self, table: sa.Table) -> Any:
+        return (postgresql.insert if self.kind == "postgresql" else sqlite.insert)(table)
+
+    def person(self, email: str) -> dict[str, Any] | None:
+        """The people row of an email, as a dict."""
+        with self.transaction() as conn:
+            row = conn.execute(sa.select(PEOPLE).where(PEOPLE.c.email == email)).first()
+        return dict(row._mapping) if row else None
+
+    def upsert_people(self, people: list[dict[str, Any]]) -> int:
+        """Insert or update people by email (roster fields); the number written."""
+        if not people:
+            return 0
+        now = utc_now()
+        rows = [
+            dict(p, person_id=new_person_id(), source="roster", created_at=now, updated_at=now)
+            for p in people
+        ]
+        stmt = self._insert(PEOPLE)
+        keep = {"person_id", "email", "created_at"}
+        stmt = stmt.on_conflict_do_update(
+            index_elements=["email"],
+            set_={k: stmt.excluded[k] for k in rows[0] if k not in keep},
+        )
+        with self.transaction(write=True) as conn:
+            conn.execute(stmt, rows)
+        return len(rows)
+
+    def forget(self, email: str) -> bool:
+        """Erase a person's personal data; their ledger rows stay, pseudonymous."""
+        with self.transaction(write=True) as conn:
+            return conn.execute(sa.delete(PEOPLE).where(PEOPLE.c.email == email)).rowcount > 0
+
+    def history(self, person_id: str) -> tuple[set[tuple[str, int]], set[tuple[str, int]]]:
+        """(module, version) pairs the person passed, and those they acknowledged."""
+        att, ack = TABLES["attempts"], TABLES["acknowledgements"]
+        with self.transaction() as conn:
+            passed = (
+                conn.execute(
+                    sa.select(att.c.module, att.c.version).where(
+                        att.c.person_id == person_id, att.c.passed
+                    )
+                )
+                .tuples()
+                .all()
+            )
+            acked = (
+                conn.execute(
+                    sa.select(ack.c.module, ack.c.version).where(ack.c.person_id == person_id)
+                )
+                .tuples()
+                .all()
+            )
+        return set(passed), set(acked)
+
+    def record_module_versions(self, manifest: dict[str, Any]) -> None:
+        """Remember when each (module, version, content) was first served."""
+        now = utc_now()
+        rows = [
+            {
+                "module": m["id"],
+                "version": m["version"],
+                "content_sha256": m["content_sha256"],
+                "first_seen_at": now,
+            }
+            for m in manifest.get("modules", {}).values()
+        ]
+        if rows:
+            with self.transaction(write=True) as conn:
+                conn.execute(self._insert(TABLES["module_versions"]).on_conflict_do_nothing(), rows)
+
+
+def new_person_id() -> str:
+    """A random pseudonymous id: nothing about the person can be derived from it."""
+    return "p_" + secrets.token_hex(10)
