@@ -37,7 +37,27 @@ class Project:
 pass_project = click.make_pass_decorator(Project)
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+class LazyGroup(click.Group):
+    """A group whose listed subcommands are imported on first use ("module:attribute")."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.lazy_subcommands: dict[str, str] = {}
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted([*super().list_commands(ctx), *self.lazy_subcommands])
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        if cmd_name in self.lazy_subcommands:
+            import importlib
+
+            module_name, attr = self.lazy_subcommands[cmd_name].split(":")
+            command: click.Command = getattr(importlib.import_module(module_name), attr)
+            return command
+        return super().get_command(ctx, cmd_name)
+
+
+@click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
 @click.version_option(__version__, prog_name="trustpath")
 @click.option(
     "--project",
@@ -249,10 +269,38 @@ def _load_valid(project: Project) -> Any:
     return result.curriculum
 
 
-from builder.records.cli import records, serve  # noqa: E402  (records service, issue 6)
+@cli.command()
+@click.option(
+    "--site-dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Where to write the site (default: site_dir of mkdocs.yml).",
+)
+@pass_project
+def build(project: Project, site_dir: Path | None) -> None:
+    """Validate, build the site with MkDocs (strict), and write the course manifest.
 
-cli.add_command(records)
-cli.add_command(serve)
+    The manifest (.trustpath/manifest.json) holds the answer key and stays outside the site.
+
+    Example: trustpath build --site-dir public
+    """
+    from builder.site import SiteBuildError, build_site
+
+    try:
+        built = build_site(project.root, site_dir)
+    except SiteBuildError as exc:
+        raise click.ClickException(str(exc)) from None
+    click.echo(f"built {built.modules} module pages into {built.site_dir}")
+    click.echo(f"wrote the course manifest to {built.manifest_path}")
+
+
+# Commands with heavy imports (SQLAlchemy, Starlette) load only when invoked, so that
+# `trustpath validate` in CI starts fast.
+cli.lazy_subcommands.update(
+    {
+        "records": "builder.records.cli:records",
+        "serve": "builder.records.cli:serve",
+    }
+)
 
 
 def main(argv: list[str] | None = None) -> Any:

@@ -1,0 +1,249 @@
+"""The published site: build command, generated pages, and no answer key in site/."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import subprocess
+import sys
+from html.parser import HTMLParser
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from builder.cli import cli
+from builder.manifest import read_manifest
+from builder.site import BuiltSite, SiteBuildError, build_site
+from tests.sitefixture import OVERRIDES, copy_fixture, copy_project
+
+MKDOCS = Path(sys.executable).parent / "mkdocs"
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory: pytest.TempPathFactory) -> BuiltSite:
+    root = copy_fixture(tmp_path_factory.mktemp("site") / "project")
+    return build_site(root)
+
+
+def site_files(site: Path) -> list[Path]:
+    return [p for p in site.rglob("*") if p.is_file()]
+
+
+def answer_key_strings(manifest: dict) -> list[str]:
+    """Every explanation and per-choice feedback text in the manifest."""
+    found = []
+    for module in manifest["modules"].values():
+        for q in (module["quiz"] or {"questions": []})["questions"]:
+            if q["explain"]:
+                found.append(q["explain"])
+            found += [c["feedback"] for c in q["choices"] if c["feedback"]]
+    return found
+
+
+def test_build_site_writes_the_site_and_the_manifest_outside_it(built: BuiltSite) -> None:
+    assert (built.site_dir / "index.html").is_file()
+    assert built.manifest_path == built.site_dir.parent / ".trustpath" / "manifest.json"
+    assert not built.manifest_path.is_relative_to(built.site_dir)
+    manifest = read_manifest(built.manifest_path)
+    assert sorted(manifest["modules"]) == ["intro", "on-call", "second"]
+    assert built.modules == 3
+
+
+def test_answer_key_is_in_the_manifest_and_nowhere_in_the_site(built: BuiltSite) -> None:
+    manifest = read_manifest(built.manifest_path)
+    secrets = answer_key_strings(manifest)
+    assert len(secrets) == 7 and all("ZQX" in s for s in secrets)
+    files = site_files(built.site_dir)
+    assert any(p.name == "search_index.json" for p in files)
+    for path in files:
+        data = path.read_bytes()
+        assert b"ZQX" not in data, f"answer key text published in {path}"
+
+
+class _Inputs(HTMLParser):
+    """Collects quiz inputs (by question name) and their labels."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.inputs: dict[str, list[dict[str, str | None]]] = {}
+        self.classes: list[str] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        values = dict(attrs)
+        self.classes.append(f"{tag} " + " ".join(f"{k}={v}" for k, v in attrs))
+        if tag == "input" and (values.get("name") or "").startswith("tp-q"):
+            self.inputs.setdefault(str(values["name"]), []).append(values)
+
+
+def quiz_inputs(html: str) -> _Inputs:
+    parser = _Inputs()
+    parser.feed(html)
+    return parser
+
+
+@pytest.mark.parametrize("page", ["basics/intro/index.html", "basics/second/index.html"])
+def test_correct_and_wrong_choices_differ_only_in_id_value_and_label(
+    built: BuiltSite, page: str
+) -> None:
+    manifest = read_manifest(built.manifest_path)
+    html = (built.site_dir / page).read_text("utf-8")
+    parsed = quiz_inputs(html)
+    module = manifest["modules"][page.split("/")[1]]
+    assert len(parsed.inputs) == len(module["quiz"]["questions"])
+    for number, question in enumerate(module["quiz"]["questions"], start=1):
+        inputs = parsed.inputs[f"tp-q{number}"]
+        assert [i["value"] for i in inputs] == [c["id"] for c in question["choices"]]
+        stripped = [{k: v for k, v in i.items() if k not in ("id", "value")} for i in inputs]
+        assert all(s == stripped[0] for s in stripped), stripped
+        fieldset = re.search(rf'<fieldset[^>]* id="tp-q{number}"[^>]*>(.*?)</fieldset>', html, re.S)
+        assert fieldset
+        labels = re.findall(r'<li class="trustpath-choice">(.*?)</li>', fieldset.group(1))
+        assert len(labels) == len(question["choices"])
+        shapes = {re.sub(r'(id|for|value)="[^"]*"|>[^<]*</label>', "", li) for li in labels}
+        assert len(shapes) == 1
+    quiz = html[html.index('<form class="trustpath-quiz"') : html.index("</form>")]
+    assert not re.search(r"correct|answer|explain|feedback", quiz.replace("Submit answers", ""))
+
+
+def test_module_page_has_header_widgets_and_no_front_matter(built: BuiltSite) -> None:
+    html = (built.site_dir / "basics/intro/index.html").read_text("utf-8")
+    assert "pass_mark" not in html and "reveal:" not in html
+    assert '<a href="../../criteria/#cc2-2"' in html
+    assert "<dt>Duration</dt><dd>10 min</dd>" in html
+    assert "<dt>Version</dt><dd>3</dd>" in html
+    assert "Everyone knows where to report a problem." in html
+    # the quiz stands where <!-- quiz --> was, before the later section
+    assert html.index("trustpath-quiz-section") < html.index('<h2 id="after-the-quiz"')
+    assert 'data-statement-sha256="' in html
+    manifest = read_manifest(built.manifest_path)
+    sha = manifest["modules"]["intro"]["acknowledge"]["statement_sha256"]
+    assert f'data-statement-sha256="{sha}"' in html
+    assert 'class="trustpath-feedback"' in html and 'id="tp-fb-anon"' in html
+
+
+def test_prompt_markdown_is_rendered_and_raw_html_escaped(built: BuiltSite) -> None:
+    html = (built.site_dir / "basics/intro/index.html").read_text("utf-8")
+    assert "<em>suspicious</em>" in html
+    assert '&lt;script&gt;alert("xss-prompt")&lt;/script&gt;' in html
+    assert '<label for="tp-q1-c1">Ignore it &lt;b&gt;quietly&lt;/b&gt;</label>' in html
+    second = (built.site_dir / "basics/second/index.html").read_text("utf-8")
+    assert 'aria-describedby="tp-q1-prompt"' in second and "<strong>each</strong>" in second
+
+
+def test_generated_pages_exist_and_link_relatively(built: BuiltSite) -> None:
+    home = (built.site_dir / "index.html").read_text("utf-8")
+    assert '<a href="paths/operator/">Operator &lt;ops&gt;</a>' in home
+    role = (built.site_dir / "paths/operator/index.html").read_text("utf-8")
+    assert '<a href="../../ops/on-call/">Being on call</a>' in role
+    assert '<span class="trustpath-status" data-module="on-call"></span>' in role
+    criteria = (built.site_dir / "criteria/index.html").read_text("utf-8")
+    assert '<span id="cc7-3"></span>CC7.3' in criteria
+    assert 'must cover <a href="./#cc7-4">CC7.4</a>, but no module on its path does.' in criteria
+    me = (built.site_dir / "my-training/index.html").read_text("utf-8")
+    assert '"intro":{"title":"Introduction to security","url":"../basics/intro/"}' in me
+
+
+def test_pages_pass_settings_and_load_no_third_party_assets(built: BuiltSite) -> None:
+    html = (built.site_dir / "basics/intro/index.html").read_text("utf-8")
+    settings = re.search(r'id="trustpath-settings">(.*?)</script>', html)
+    assert settings and json.loads(settings.group(1)) == {
+        "records_url": "/api",
+        "retry_seconds": 30,
+    }
+    for path in built.site_dir.rglob("*.html"):
+        text = path.read_text("utf-8")
+        assert not re.search(r'<(script|img|iframe)[^>]+src="(https?:)?//', text), path
+        assert not re.search(
+            r'<link[^>]+rel="(stylesheet|preconnect|preload)"[^>]+href="(https?:)?//', text
+        )
+
+
+def test_widget_scripts_and_styles_stay_under_20_kb() -> None:
+    assets = [
+        p for p in (OVERRIDES / "assets" / "trustpath").iterdir() if p.suffix in (".js", ".css")
+    ]
+    assert {p.name for p in assets} >= {"api.js", "quiz.js", "ack.js", "feedback.js", "status.js"}
+    total = sum(p.stat().st_size for p in assets)
+    assert total < 20 * 1024, f"widgets weigh {total} bytes"
+
+
+def test_build_fails_listing_every_content_error(tmp_path: Path) -> None:
+    root = copy_fixture(tmp_path / "project")
+    intro = root / "content/basics/intro.md"
+    intro.write_text(intro.read_text("utf-8").replace("criteria: [CC2.2]", "criteria: [CC9.9]"))
+    second = root / "content/basics/second.md"
+    second.write_text(second.read_text("utf-8").replace("roles: [everyone]", "roles: [nobody]"))
+    with pytest.raises(SiteBuildError) as info:
+        build_site(root)
+    text = str(info.value)
+    assert "2 content error(s)" in text
+    assert "content/basics/intro.md:6:" in text and "content/basics/second.md:7:" in text
+    assert not (root / ".trustpath").exists()
+
+
+def test_build_fails_on_a_content_warning(tmp_path: Path) -> None:
+    root = copy_fixture(tmp_path / "project")
+    intro = root / "content/basics/intro.md"
+    intro.write_text(
+        intro.read_text("utf-8").replace("duration: 10", "duration: 10\nreview_by: 2001-01-01")
+    )
+    with pytest.raises(SiteBuildError, match="review-overdue"):
+        build_site(root)
+
+
+def test_generated_page_clashing_with_a_content_page_is_an_error(tmp_path: Path) -> None:
+    root = copy_fixture(tmp_path / "project")
+    (root / "content/criteria.md").write_text("# Mine\n")
+    (root / "mkdocs.yml").write_text(
+        (root / "mkdocs.yml")
+        .read_text("utf-8")
+        .replace("categories:", "plain_pages: [criteria.md]\n      categories:")
+    )
+    with pytest.raises(
+        SiteBuildError, match=r"content/criteria\.md: TrustPath generates this page"
+    ):
+        build_site(root)
+
+
+def test_cli_build_reports_success_and_failure(tmp_path: Path) -> None:
+    root = copy_fixture(tmp_path / "project")
+    runner = CliRunner()
+    result = runner.invoke(
+        cli, ["--project", str(root), "build", "--site-dir", str(tmp_path / "out")]
+    )
+    assert result.exit_code == 0, result.output
+    assert f"built 3 module pages into {tmp_path / 'out'}" in result.output
+    assert (tmp_path / "out/index.html").is_file()
+    (root / "roles/everyone.yml").write_text("id: everyone\n")
+    result = runner.invoke(cli, ["--project", str(root), "build"])
+    assert result.exit_code == 1
+    assert "roles/everyone.yml:1:1: error[" in result.output
+
+
+def run_mkdocs_build(root: Path) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "NO_MKDOCS_2_WARNING": "1", "NO_COLOR": "1"}
+    return subprocess.run(
+        [str(MKDOCS), "build", "--strict"],
+        cwd=root,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+
+
+def test_mkdocs_build_strict_prints_no_warning(tmp_path: Path) -> None:
+    root = copy_fixture(tmp_path / "project")
+    done = run_mkdocs_build(root)
+    assert done.returncode == 0, done.stderr
+    assert "WARNING" not in done.stdout + done.stderr
+    assert (root / ".trustpath/manifest.json").is_file()
+
+
+def test_starter_curriculum_builds_without_warnings(tmp_path: Path) -> None:
+    root = copy_project(tmp_path / "starter")
+    done = run_mkdocs_build(root)
+    assert done.returncode == 0, done.stderr
+    assert "WARNING" not in done.stdout + done.stderr
