@@ -56,15 +56,28 @@ def _mark(node: yaml.Node, line_offset: int) -> Position:
     return (node.start_mark.line + 1 + line_offset, node.start_mark.column + 1)
 
 
+_STR = "tag:yaml.org,2002:str"
+_FAST = {
+    "tag:yaml.org,2002:int": _scalar_constructor.construct_yaml_int,
+    "tag:yaml.org,2002:bool": _scalar_constructor.construct_yaml_bool,
+    "tag:yaml.org,2002:float": _scalar_constructor.construct_yaml_float,
+    "tag:yaml.org,2002:null": _scalar_constructor.construct_yaml_null,
+}
+
+
 def _scalar_value(node: yaml.ScalarNode) -> Any:
-    try:
-        value = _scalar_constructor.construct_object(node, deep=True)
-    except ValueError:  # e.g. a date like 2027-02-30: keep the text, the schema judges it
-        return node.value
-    if isinstance(value, dt.datetime | dt.date):
+    tag = node.tag
+    if tag == _STR or tag == "tag:yaml.org,2002:timestamp":
         # JSON Schema knows no dates; keep the ISO text the author wrote.
         return node.value
-    if isinstance(value, bytes):
+    fast = _FAST.get(tag)
+    if fast is not None:
+        return fast(node)
+    try:  # anything else (binary, explicit tags) goes through the full constructor
+        value = _scalar_constructor.construct_object(node, deep=True)
+    except ValueError:
+        return node.value
+    if isinstance(value, dt.datetime | dt.date | bytes):
         return node.value
     return value
 
