@@ -56,6 +56,13 @@ class LazyGroup(click.Group):
             return command
         return super().get_command(ctx, cmd_name)
 
+    def invoke(self, ctx: click.Context) -> Any:
+        """Known problems (configuration, catalogue, git) become one-line errors, exit 1."""
+        try:
+            return super().invoke(ctx)
+        except (ConfigError, CatalogueError, SourceError) as exc:
+            raise click.ClickException(str(exc)) from None
+
 
 @click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
 @click.version_option(__version__, prog_name="trustpath")
@@ -304,9 +311,5 @@ cli.lazy_subcommands.update(
 
 
 def main(argv: list[str] | None = None) -> Any:
-    """Console-script entry point: known problems become messages and exit codes."""
-    try:
-        return cli.main(args=argv, prog_name="trustpath", standalone_mode=True)
-    except (ConfigError, CatalogueError, SourceError) as exc:
-        click.echo(f"trustpath: error: {exc}", err=True)
-        sys.exit(1)
+    """Console-script entry point."""
+    return cli.main(args=argv, prog_name="trustpath")

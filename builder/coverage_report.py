@@ -48,7 +48,8 @@ def format_text(report: CoverageReport, diff: CoverageDiff | None = None, width:
     for start in range(0, max(len(roles), 1), per_block):
         block = roles[start : start + per_block]
         heads = [_header(r.role, col - 1) for r in block]
-        out.append("".ljust(first) + "".join(h[0].ljust(col) for h in heads).rstrip())
+        if any(h[0] for h in heads):
+            out.append("".ljust(first) + "".join(h[0].ljust(col) for h in heads).rstrip())
         out.append("criteria".ljust(first) + "".join(h[1].ljust(col) for h in heads).rstrip())
         for cid in rows:
             out.append(cid.ljust(first) + "".join(_cell(r, cid).ljust(col) for r in block).rstrip())

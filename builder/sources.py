@@ -126,7 +126,13 @@ class GitSource:
     def _list(self) -> None:
         if self._listed:
             return
-        self._git("rev-parse", "--verify", "--quiet", f"{self.rev}^{{commit}}")
+        try:
+            self._git("rev-parse", "--verify", "--quiet", f"{self.rev}^{{commit}}")
+        except SourceError:
+            raise SourceError(
+                f"unknown git revision '{self.rev}' (in a CI clone, fetch it first: "
+                "git fetch origin main)"
+            ) from None
         prefix = self._git("rev-parse", "--show-prefix").decode().strip()
         out = self._git("ls-tree", "-r", "-l", "-z", "--full-tree", self.rev)
         for record in out.split(b"\0"):
