@@ -60,7 +60,7 @@ def _dated(store: Store, person_ids: list[str]) -> Dated:
     )
     with store.transaction() as conn:
         for kind, query in (("pass", passes), ("ack", acks)):
-            for pid, module, at in conn.execute(query).tuples():
+            for pid, module, at in conn.execute(query):
                 out.setdefault((pid, module), []).append((kind, dt.date.fromisoformat(at[:10])))
     return out
 

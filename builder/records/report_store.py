@@ -62,7 +62,7 @@ def import_roster(
         if dry_run:
             return changes
         now = utc_now()
-        ids = dict(conn.execute(sa.select(PEOPLE.c.email, PEOPLE.c.person_id)).tuples().all())
+        ids = dict(conn.execute(sa.select(PEOPLE.c.email, PEOPLE.c.person_id)).all())
         by_email = {r.email: r for r in rows}
         history: list[dict[str, Any]] = []
         for change in changes:
@@ -114,7 +114,7 @@ def load_people(conn: Connection) -> list[Person]:
         sa.select(
             HISTORY.c.person_id, HISTORY.c.id, HISTORY.c.effective_on, HISTORY.c.new_value
         ).where(HISTORY.c.field == "roles")
-    ).tuples():
+    ):
         spans.setdefault(pid, []).append((on, hid, new))
     people = []
     query = sa.select(PEOPLE).where(PEOPLE.c.start_date.is_not(None))
@@ -169,7 +169,7 @@ def load_completions(conn: Connection) -> dict[tuple[str, str], list[Completion]
         sa.literal("ack"),
     ).group_by(ACKS.c.person_id, ACKS.c.module, ACKS.c.version)
     for query in (passes, acks):
-        for pid, module, version, at, kind in conn.execute(query).tuples():
+        for pid, module, version, at, kind in conn.execute(query):
             key = at[:10]
             day = days.get(key) or days.setdefault(key, dt.date.fromisoformat(key))
             out.setdefault((pid, module), []).append(Completion(version, kind, day))
@@ -179,7 +179,7 @@ def load_completions(conn: Connection) -> dict[tuple[str, str], list[Completion]
 def load_first_seen(conn: Connection) -> dict[tuple[str, int], dt.date]:
     """(module, version) -> the day the version was first served."""
     query = sa.select(VERSIONS.c.module, VERSIONS.c.version, sa.func.min(VERSIONS.c.first_seen_at))
-    rows = conn.execute(query.group_by(VERSIONS.c.module, VERSIONS.c.version)).tuples()
+    rows = conn.execute(query.group_by(VERSIONS.c.module, VERSIONS.c.version))
     return {(m, v): dt.date.fromisoformat(at[:10]) for m, v, at in rows}
 
 
@@ -218,16 +218,12 @@ def refresh_answers(store: Store, course: Course, batch: int = 5000) -> int:
     while True:
         with store.transaction(write=True) as conn:
             last = conn.execute(sa.select(sa.func.max(ANSWERS.c.seq))).scalar() or 0
-            page = (
-                conn.execute(
-                    sa.select(LEDGER.c.seq, LEDGER.c.payload)
-                    .where(LEDGER.c.kind == "attempt", LEDGER.c.seq > last)
-                    .order_by(LEDGER.c.seq)
-                    .limit(batch)
-                )
-                .tuples()
-                .all()
-            )
+            page = conn.execute(
+                sa.select(LEDGER.c.seq, LEDGER.c.payload)
+                .where(LEDGER.c.kind == "attempt", LEDGER.c.seq > last)
+                .order_by(LEDGER.c.seq)
+                .limit(batch)
+            ).all()
             rows = []
             for seq, text in page:
                 payload = json.loads(text)
@@ -263,7 +259,7 @@ def answer_counts(conn: Connection, module: str | None = None) -> list[AnswerCou
         query = query.where(ANSWERS.c.module == module)
     return [
         (m, v, q, tuple(s.split(";")) if s else (), bool(ok), n)
-        for m, v, q, s, ok, n in conn.execute(query).tuples()
+        for m, v, q, s, ok, n in conn.execute(query)
     ]
 
 
