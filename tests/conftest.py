@@ -21,3 +21,33 @@ def copy_fixture(tmp_path: Path):
         return target
 
     return copy
+
+
+# -- records service (issue 6): a PostgreSQL server per session, and every storage backend --
+
+
+@pytest.fixture(scope="session")
+def pg_server():
+    """A throwaway PostgreSQL server (see tests/pg.py); under CI, failing to start fails."""
+    import os
+
+    from tests.pg import PgServer, PgUnavailable
+
+    try:
+        server = PgServer()
+    except PgUnavailable as exc:
+        if os.environ.get("CI"):
+            pytest.fail(f"PostgreSQL is required under CI and could not start: {exc}")
+        pytest.skip(f"PostgreSQL unavailable: {exc}")
+    yield server
+    server.stop()
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+def database_url(request, tmp_path: Path) -> str:
+    """A SQLAlchemy URL of a fresh, empty records database: SQLite, then PostgreSQL."""
+    from builder.records.storage import resolve_database_url
+
+    if request.param == "sqlite":
+        return resolve_database_url(tmp_path, str(tmp_path / "records.db"))
+    return resolve_database_url(tmp_path, request.getfixturevalue("pg_server").new_database())

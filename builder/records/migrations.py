@@ -123,7 +123,8 @@ _SQLITE_GUARDS = [
 ]
 _PG_GUARDS = [
     """CREATE FUNCTION trustpath_ledger_append_only() RETURNS trigger LANGUAGE plpgsql AS $$
-       BEGIN RAISE EXCEPTION 'ledger is append-only: % refused', TG_OP; END $$""",
+       BEGIN RAISE EXCEPTION USING MESSAGE = 'ledger is append-only: ' || TG_OP || ' refused';
+       END $$""",
     "CREATE TRIGGER ledger_no_update_delete BEFORE UPDATE OR DELETE ON ledger "
     "FOR EACH ROW EXECUTE FUNCTION trustpath_ledger_append_only()",
     "CREATE TRIGGER ledger_no_truncate BEFORE TRUNCATE ON ledger "

@@ -274,9 +274,7 @@ class Store:
                 sa.select(PEOPLE.c.email, PEOPLE.c.person_id).where(
                     PEOPLE.c.email.in_(sorted(emails))
                 )
-            )
-            .tuples()
-            .all()
+            ).all()
         )
         missing = sorted(emails - set(found))
         if missing:
@@ -298,9 +296,7 @@ class Store:
             found.update(
                 conn.execute(
                     sa.select(PEOPLE.c.email, PEOPLE.c.person_id).where(PEOPLE.c.email.in_(missing))
-                )
-                .tuples()
-                .all()
+                ).all()
             )
         return found
 
@@ -341,22 +337,14 @@ class Store:
         """(module, version) pairs the person passed, and those they acknowledged."""
         att, ack = TABLES["attempts"], TABLES["acknowledgements"]
         with self.transaction() as conn:
-            passed = (
-                conn.execute(
-                    sa.select(att.c.module, att.c.version).where(
-                        att.c.person_id == person_id, att.c.passed
-                    )
+            passed = conn.execute(
+                sa.select(att.c.module, att.c.version).where(
+                    att.c.person_id == person_id, att.c.passed
                 )
-                .tuples()
-                .all()
-            )
-            acked = (
-                conn.execute(
-                    sa.select(ack.c.module, ack.c.version).where(ack.c.person_id == person_id)
-                )
-                .tuples()
-                .all()
-            )
+            ).all()
+            acked = conn.execute(
+                sa.select(ack.c.module, ack.c.version).where(ack.c.person_id == person_id)
+            ).all()
         return set(passed), set(acked)
 
     def record_module_versions(self, manifest: dict[str, Any]) -> None:

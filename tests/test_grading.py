@@ -1,0 +1,98 @@
+"""Grading against the manifest: exact-set scoring, reveal rules, and refusals."""
+
+from __future__ import annotations
+
+import pytest
+
+from builder.grading import (
+    StaleVersion,
+    TooManyChoices,
+    UnknownChoice,
+    UnknownModule,
+    UnknownQuestion,
+    check_version,
+    find_module,
+    grade_attempt,
+    question_feedback,
+)
+from tests.records_support import RIGHT, manifest
+
+
+def module(mid: str = "phishing"):
+    return find_module(manifest(), mid)
+
+
+def test_all_right_scores_one_and_passes():
+    grade = grade_attempt(module(), RIGHT)
+    assert (grade.score, grade.score_percent, grade.passed) == (1.0, 100, True)
+
+
+def test_four_of_five_passes_at_pass_mark_80():
+    grade = grade_attempt(module(), {**RIGHT, "q5": ["false"]})
+    assert (grade.score, grade.score_percent, grade.passed) == (0.8, 80, True)
+
+
+def test_three_of_five_fails():
+    grade = grade_attempt(module(), {**RIGHT, "q4": ["false"], "q5": ["false"]})
+    assert (grade.score, grade.passed) == (0.6, False)
+
+
+def test_unanswered_questions_count_as_wrong():
+    grade = grade_attempt(module(), {"q1": ["b"]})
+    assert grade.right == 1 and grade.total == 5
+    assert [q.correct for q in grade.questions] == [True, False, False, False, False]
+
+
+def test_multiple_needs_the_exact_set():
+    assert not grade_attempt(module(), {**RIGHT, "q2": ["x"]}).questions[1].correct
+    assert not grade_attempt(module(), {**RIGHT, "q2": ["x", "y", "z"]}).questions[1].correct
+    assert grade_attempt(module(), {**RIGHT, "q2": ["y", "x"]}).questions[1].correct
+
+
+def test_single_with_two_choices_is_refused():
+    with pytest.raises(TooManyChoices, match="question 'q1' takes one answer, 2 were selected"):
+        grade_attempt(module(), {"q1": ["a", "b"]})
+
+
+def test_true_false_with_both_is_refused():
+    with pytest.raises(TooManyChoices):
+        grade_attempt(module(), {"q3": ["true", "false"]})
+
+
+def test_unknown_question_and_choice_are_refused():
+    with pytest.raises(UnknownQuestion, match="module 'phishing' has no question 'q9'"):
+        grade_attempt(module(), {"q9": ["a"]})
+    with pytest.raises(UnknownChoice, match="question 'q1' has no choice 'd'; its choices are a, b, c"):
+        grade_attempt(module(), {"q1": ["d"]})
+
+
+def test_unknown_module_is_404_and_stale_version_409():
+    with pytest.raises(UnknownModule) as exc:
+        find_module(manifest(), "nope")
+    assert exc.value.status == 404
+    with pytest.raises(StaleVersion, match="reload the page") as stale:
+        check_version(module(), 2)
+    assert stale.value.status == 409 and stale.value.code == "stale_version"
+
+
+@pytest.mark.parametrize(
+    ("mid", "answers", "revealed"),
+    [
+        ("phishing", RIGHT, True),
+        ("phishing", {}, False),
+        ("open-book", {}, True),
+        ("closed-book", RIGHT, False),
+    ],
+)
+def test_correct_choices_follow_the_reveal_rule(mid, answers, revealed):
+    m = module(mid)
+    items = question_feedback(m, grade_attempt(m, answers))
+    assert all(("correct_choices" in q) == revealed for q in items)
+
+
+def test_feedback_is_given_for_chosen_choices_only():
+    m = module()
+    items = question_feedback(m, grade_attempt(m, {"q1": ["a"], "q2": ["x", "z"]}))
+    assert items[0]["feedback"] == [{"choice": "a", "text": "a is the lure"}]
+    assert items[1]["feedback"] == [{"choice": "z", "text": "not z"}]
+    assert items[0]["explain"] == "why q1" and items[1]["explain"] is None
