@@ -19,7 +19,7 @@ def tool(name: str) -> str:
 
 
 def time_process(argv: list[str], cwd: Path, runs: int = 5, ok_codes: tuple[int, ...] = (0,),
-                 env: dict[str, str] | None = None) -> list[float]:
+                 env: dict[str, str] | None = None, warm: bool = True) -> list[float]:
     """Wall-clock seconds of `runs` runs of a whole process (after one warm-up run)."""
     times = []
     for i in range(runs + 1):
@@ -30,8 +30,21 @@ def time_process(argv: list[str], cwd: Path, runs: int = 5, ok_codes: tuple[int,
         if proc.returncode not in ok_codes:
             raise SystemExit(f"{' '.join(argv)} exited {proc.returncode}:\n{proc.stdout[-2000:]}"
                              f"\n{proc.stderr[-2000:]}")
-        if i:
+        if i or not warm:
             times.append(elapsed)
+    return times
+
+
+def time_interleaved(commands: dict[str, tuple[list[str], tuple[int, ...]]], cwd: Path,
+                     runs: int = 7) -> dict[str, list[float]]:
+    """Time several commands alternately (A B A B ...), so that load from other processes
+    on a shared machine falls on all of them alike. One warm-up round is discarded."""
+    times: dict[str, list[float]] = {name: [] for name in commands}
+    for i in range(runs + 1):
+        for name, (argv, ok_codes) in commands.items():
+            elapsed = time_process(argv, cwd, runs=0, ok_codes=ok_codes, warm=False)[0]
+            if i:
+                times[name].append(elapsed)
     return times
 
 

@@ -14,7 +14,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).parent))
 from _generate import generate  # noqa: E402
-from _timing import describe, time_process, tool  # noqa: E402
+from _timing import describe, time_interleaved, tool  # noqa: E402
 
 BASELINE = r"""
 import pathlib, sys, yaml
@@ -29,8 +29,12 @@ for path in sorted(pathlib.Path("content").rglob("*.md")) + sorted(pathlib.Path(
 def main() -> None:
     with tempfile.TemporaryDirectory(prefix="trustpath-bench-") as tmp:
         root = generate(Path(tmp), modules=1000, roles=10)
-        ours = time_process([tool("trustpath"), "validate"], root)
-        base = time_process([sys.executable, "-c", BASELINE], root)
+        times = time_interleaved(
+            {"validate": ([tool("trustpath"), "validate"], (0,)),
+             "baseline": ([sys.executable, "-c", BASELINE], (0,))},
+            root,
+        )
+        ours, base = times["validate"], times["baseline"]
     print(describe("trustpath validate (1,000 modules, 10 roles)", ours))
     print(describe("baseline: read + CSafeLoader front matter", base))
     ratio = statistics.median(ours) / statistics.median(base)
