@@ -30,7 +30,7 @@ from builder.records.schemas import LEDGER_HEAD
 if TYPE_CHECKING:
     from builder.records.service import RecordsService
 
-REPORT_MODULES = ("builder.records.admin",)
+REPORT_MODULES = ("builder.records.admin", "builder.records.report_api")
 ReportEndpoint = Callable[[Request, "RecordsService"], Awaitable[Any]]
 
 

@@ -265,3 +265,9 @@ def due_items(
             continue
         report.items.extend(person_items(person, course, completions, first_seen, as_of, cache))
     return report
+
+
+def sort_items(items: Iterable[DueItem]) -> list[DueItem]:
+    """Most urgent first: by status (overdue first), then due date, email and module."""
+    order = {s: n for n, s in enumerate(STATUSES)}
+    return sorted(items, key=lambda i: (order[i.status], i.due, i.email, i.module))

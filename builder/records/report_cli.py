@@ -17,7 +17,7 @@ from typing import Any
 import click
 
 from builder.records.course import Course, CourseError, load_course
-from builder.records.due import STATUSES, DueItem, DueReport, Person
+from builder.records.due import STATUSES, DueItem, DueReport, Person, sort_items
 from builder.records.export import csv_text
 from builder.records.reports import completion_table, feedback_digest, question_stats
 from builder.records.storage import StorageError, Store, resolve_database_url
@@ -203,8 +203,7 @@ def add_report_commands(group: click.Group) -> None:
             and (status is None or i.status == status)
             and (module is None or i.module == module)
         ]
-        order = {s: n for n, s in enumerate(STATUSES)}
-        items.sort(key=lambda i: (order[i.status], i.due, i.email, i.module))
+        items = sort_items(items)
         rows = [item_dict(i) for i in items]
         emit(rows, ["email", "department", "module", "rule", "due", "status", "completed"], fmt)
         excused = [e for e in report.excused if department is None or e.department == department]

@@ -25,7 +25,8 @@ from builder.grading import (
 from builder.records.errors import ApiError
 from builder.records.identity import Identity, IdentityConfig
 from builder.records.ledger import canonical_json
-from builder.records.status import default_roles, module_statuses, path_modules
+from builder.records.me_status import person_statuses
+from builder.records.status import default_roles
 from builder.records.storage import Duplicate, PendingRecord, Store, StoredRecord
 from builder.records.writer import GroupWriter, WriteFailed
 
@@ -302,12 +303,8 @@ class RecordsService:
         person = await self.read(self.store.person, identity.email)
         roles = json.loads(person["roles"] or "[]") if person else []
         roles = [r for r in roles if isinstance(r, str)] or default_roles(self.manifest)
-        passed: set[tuple[str, int]] = set()
-        acked: set[tuple[str, int]] = set()
-        if person is not None:
-            passed, acked = await self.read(self.store.history, person["person_id"])
-        modules = module_statuses(
-            self.manifest, person, path_modules(self.manifest, roles), passed, acked
+        modules = await self.read(  # the due engine (issue 7)
+            person_statuses, self.store, self.manifest, person, roles
         )
         return {
             "email": identity.email,
