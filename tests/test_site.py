@@ -166,7 +166,7 @@ def test_widget_scripts_and_styles_stay_under_20_kb() -> None:
     ]
     assert {p.name for p in assets} >= {"api.js", "quiz.js", "ack.js", "feedback.js", "status.js"}
     total = sum(p.stat().st_size for p in assets)
-    assert total < 20 * 1024, f"widgets weigh {total} bytes"
+    assert total < 20_000, f"widgets weigh {total} bytes"
 
 
 def test_build_fails_listing_every_content_error(tmp_path: Path) -> None:

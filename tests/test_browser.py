@@ -1,0 +1,236 @@
+"""The published site in Chromium: role paths, keyboard quiz, instant navigation, offline queue.
+
+The site is the fixture project built by `build_site`, served with the records API by a test
+double (tests/records_double.py) that grades from the manifest and counts every submission.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from builder.manifest import read_manifest
+from builder.site import build_site
+from tests.records_double import DoubleState, RunningDouble, create_double, free_port
+from tests.sitefixture import copy_fixture
+
+playwright_api = pytest.importorskip("playwright.sync_api")
+CHROMIUM = Path("/usr/bin/chromium")
+ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+EMAIL = "ada@example.com"
+
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.skipif(not CHROMIUM.exists(), reason="needs Debian's /usr/bin/chromium"),
+]
+
+
+@dataclass
+class Site:
+    url: str
+    state: DoubleState
+    browser: playwright_api.Browser
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
+    port = free_port()
+    url = f"http://127.0.0.1:{port}/"
+    root = copy_fixture(tmp_path_factory.mktemp("browser") / "project")
+    built = build_site(root, site_url=url)  # instant navigation needs the real origin
+    state = DoubleState(read_manifest(built.manifest_path), roles=("operator",))
+    with (
+        RunningDouble(create_double(built.site_dir, state), port),
+        playwright_api.sync_playwright() as pw,
+    ):
+        browser = pw.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
+        yield Site(url, state, browser)
+        browser.close()
+
+
+@pytest.fixture
+def page(site: Site) -> Iterator[playwright_api.Page]:
+    """A fresh browser context; every request it makes must stay on 127.0.0.1."""
+    context = site.browser.new_context()
+    requested: list[str] = []
+    context.on("request", lambda request: requested.append(request.url))
+    page = context.new_page()
+    page.set_default_timeout(10_000)
+    yield page
+    context.close()
+    outside = [u for u in requested if not u.startswith(site.url) and not u.startswith("data:")]
+    assert requested and not outside, f"requests left 127.0.0.1: {outside}"
+
+
+def sign_in(page: playwright_api.Page, site: Site) -> None:
+    page.add_init_script(f"localStorage.setItem('trustpath.user', {json.dumps(EMAIL)})")
+
+
+def tab_to(page: playwright_api.Page, selector: str, limit: int = 80) -> None:
+    """Press Tab until the element matching `selector` has the focus."""
+    for _ in range(limit):
+        page.keyboard.press("Tab")
+        if page.evaluate("s => document.activeElement.matches(s)", selector):
+            return
+    raise AssertionError(f"Tab never reached {selector}")
+
+
+def test_pick_a_role_on_the_home_page_and_walk_its_path(
+    page: playwright_api.Page, site: Site
+) -> None:
+    sign_in(page, site)
+    page.goto(site.url)
+    page.get_by_role("link", name="Operator <ops>").first.click()
+    page.wait_for_url(re.compile(r"/paths/operator/$"))
+    rows = page.locator("article table tbody tr td:nth-child(2)")
+    assert rows.all_text_contents() == ["Introduction to security", "Second steps", "Being on call"]
+    status = page.locator('.trustpath-status[data-module="on-call"]')
+    playwright_api.expect(status).to_have_text("Upcoming (due 2030-01-31)")
+    page.locator("article").get_by_role("link", name="Being on call").click()
+    page.wait_for_url(re.compile(r"/ops/on-call/$"))
+    playwright_api.expect(page.locator(".trustpath-facts")).to_contain_text("20 min")
+    playwright_api.expect(page.locator(".trustpath-ack-statement")).to_contain_text("runbook")
+
+
+def test_answer_a_quiz_with_the_keyboard_alone(page: playwright_api.Page, site: Site) -> None:
+    page.goto(site.url + "basics/intro/")
+    tab_to(page, "#tp-email")
+    page.keyboard.type(EMAIL)
+    page.keyboard.press("Enter")
+    playwright_api.expect(page.locator("#trustpath-banner")).to_contain_text(f"as {EMAIL}")
+    tab_to(page, "#tp-q1-c1")
+    page.keyboard.press("Space")
+    page.keyboard.press("ArrowDown")  # moves to and picks "Forward it to security"
+    tab_to(page, "#tp-q2-c1")
+    page.keyboard.press("Space")
+    page.keyboard.press("ArrowDown")  # "False"
+    tab_to(page, "form.trustpath-quiz button[type=submit]")
+    page.keyboard.press("Enter")
+    result = page.locator(".trustpath-quiz-result")
+    playwright_api.expect(result).to_contain_text(
+        "You scored 100% (2 of 2 correct; pass mark 50%): passed."
+    )
+    assert page.evaluate("document.activeElement.classList.contains('trustpath-quiz-result')")
+    assert result.get_attribute("aria-live") == "polite"
+    first = page.locator("#tp-q1-result")
+    playwright_api.expect(first).to_contain_text("Correct.")
+    playwright_api.expect(first).to_contain_text(
+        "Forward it to security: FEEDBACK-ZQX-SECURITY-4410"
+    )
+    playwright_api.expect(first).to_contain_text("EXPLAIN-ZQX-REPORT-9902")
+    assert site.state.posts.total() >= 1 and max(site.state.posts.values()) == 1
+
+
+def test_instant_navigation_to_another_quiz(page: playwright_api.Page, site: Site) -> None:
+    sign_in(page, site)
+    page.goto(site.url + "basics/intro/")
+    page.evaluate("window.__no_reload = true")
+    page.locator("nav.md-nav--primary").get_by_role("link", name="Second steps").click()
+    page.wait_for_url(re.compile(r"/basics/second/$"))
+    playwright_api.expect(page.locator("h1")).to_have_text("Second steps")
+    assert page.evaluate("window.__no_reload === true"), "the link did a full page load"
+    page.get_by_label("Lock your screen").check()
+    page.get_by_label("Share your password").check()
+    page.get_by_role("button", name="Submit answers").click()
+    result = page.locator(".trustpath-quiz-result")
+    playwright_api.expect(result).to_contain_text("You scored 0%")
+    q1 = page.locator("#tp-q1-result")
+    playwright_api.expect(q1).to_contain_text("Share your password: FEEDBACK-ZQX-SHARE-2299")
+    playwright_api.expect(q1).to_contain_text("Correct answer: Lock your screen; Install updates")
+
+
+def test_offline_submission_is_queued_and_delivered_exactly_once(
+    page: playwright_api.Page, site: Site
+) -> None:
+    sign_in(page, site)
+    page.goto(site.url + "basics/second/")
+    page.route("**/api/attempts", lambda route: route.abort("internetdisconnected"))
+    page.get_by_label("Lock your screen").check()
+    page.get_by_label("Install updates").check()
+    page.get_by_role("button", name="Submit answers").click()
+    result = page.locator(".trustpath-quiz-result")
+    playwright_api.expect(result).to_contain_text("cannot be reached")
+    queued = page.evaluate("JSON.parse(localStorage.getItem('trustpath.queue'))")
+    assert len(queued) == 1
+    attempt_id = queued[0]["id"]
+    assert site.state.posts[attempt_id] == 0
+    page.unroute("**/api/attempts")
+    page.evaluate("window.dispatchEvent(new Event('online'))")
+    playwright_api.expect(result).to_contain_text("You scored 100%")
+    assert site.state.posts[attempt_id] == 1
+    page.reload()  # the next page load flushes again: nothing is left to send
+    page.wait_for_load_state("networkidle")
+    assert page.evaluate("localStorage.getItem('trustpath.queue')") == "[]"
+    assert site.state.posts[attempt_id] == 1
+
+
+def test_acknowledgement_and_feedback_are_recorded(page: playwright_api.Page, site: Site) -> None:
+    sign_in(page, site)
+    page.goto(site.url + "ops/on-call/")
+    page.get_by_role("button", name="I acknowledge this statement").click()
+    playwright_api.expect(page.locator(".trustpath-ack-status")).to_contain_text("Acknowledged on")
+    page.get_by_label("Kind").select_option("concern")
+    page.get_by_label("Your message").fill("The runbook link is broken.")
+    page.get_by_label("Send anonymously").check()
+    page.get_by_role("button", name="Send").click()
+    status = page.locator(".trustpath-feedback-status")
+    playwright_api.expect(status).to_have_text("Thank you: your message was sent.")
+
+
+def test_no_records_service_is_said_clearly(page: playwright_api.Page, site: Site) -> None:
+    page.route("**/api/**", lambda route: route.fulfill(status=404, body="Not found"))
+    page.goto(site.url + "my-training/")
+    playwright_api.expect(page.locator("#trustpath-banner")).to_contain_text(
+        "No training records service answers at /api (HTTP 404)"
+    )
+    playwright_api.expect(page.locator("#trustpath-me")).to_contain_text("HTTP 404")
+
+
+def test_my_training_lists_the_signed_in_employees_modules(
+    page: playwright_api.Page, site: Site
+) -> None:
+    sign_in(page, site)
+    page.goto(site.url + "my-training/")
+    me = page.locator("#trustpath-me")
+    playwright_api.expect(me).to_contain_text(f"Signed in as {EMAIL}.")
+    playwright_api.expect(me.get_by_role("link", name="Being on call")).to_have_attribute(
+        "href", "../ops/on-call/"
+    )
+
+
+def test_token_link_is_stored_and_removed_from_the_address(
+    page: playwright_api.Page, site: Site
+) -> None:
+    page.goto(site.url + "?tp_token=secret-token-1")
+    assert page.evaluate("localStorage.getItem('trustpath.token')") == "secret-token-1"
+    assert "tp_token" not in page.url
+
+
+@pytest.mark.parametrize("path", ["", "paths/operator/", "criteria/", "basics/intro/"])
+def test_pages_have_no_serious_accessibility_violations(
+    page: playwright_api.Page, site: Site, path: str
+) -> None:
+    from axe_playwright_python.sync_playwright import Axe
+
+    sign_in(page, site)
+    page.goto(site.url + path)
+    page.wait_for_load_state("networkidle")
+    results = Axe().run(page)
+    bad = [
+        f"{v['id']} ({v['impact']}): {[n['target'] for n in v['nodes']]}"
+        for v in results.response["violations"]
+        if v["impact"] in ("serious", "critical")
+    ]
+    assert not bad, bad
