@@ -7,10 +7,26 @@ from pathlib import Path
 
 import yaml
 
-CRITERIA = ["CC1.1", "CC1.4", "CC1.5", "CC2.2", "CC5.3", "CC6.1", "CC6.2", "CC6.3", "CC6.4",
-            "CC6.7", "CC6.8", "CC7.2", "CC7.3", "CC7.4", "CC8.1", "C1.1", "C1.2"]
-WORDS = ("report phishing access data customer device password review change incident "
-         "privacy policy secure confidential least privilege owner audit evidence").split()
+CRITERIA = [
+    "CC1.1",
+    "CC1.4",
+    "CC1.5",
+    "CC2.2",
+    "CC5.3",
+    "CC6.1",
+    "CC6.2",
+    "CC6.3",
+    "CC6.4",
+    "CC6.7",
+    "CC6.8",
+    "CC7.2",
+    "CC7.3",
+    "CC7.4",
+    "CC8.1",
+    "C1.1",
+    "C1.2",
+]
+WORDS = ["report", "phishing", "access", "data", "customer", "device", "password", "review", "change", "incident", "privacy", "policy", "secure", "confidential", "least", "privilege", "owner", "audit", "evidence"]
 
 MKDOCS = """site_name: bench
 docs_dir: content
@@ -48,17 +64,34 @@ def module_text(rng: random.Random, i: int, roles: list[str], with_quiz: bool) -
         questions = []
         for q in range(5):
             if q == 4:
-                questions.append({"id": f"q{q}", "type": "true_false", "prompt": paragraph(rng, 12),
-                                  "answer": rng.random() < 0.5, "explain": paragraph(rng, 15)})
+                questions.append(
+                    {
+                        "id": f"q{q}",
+                        "type": "true_false",
+                        "prompt": paragraph(rng, 12),
+                        "answer": rng.random() < 0.5,
+                        "explain": paragraph(rng, 15),
+                    }
+                )
                 continue
             correct = rng.randrange(4)
-            questions.append({
-                "id": f"q{q}", "type": "single", "prompt": paragraph(rng, 20),
-                "choices": [{"id": f"c{c}", "text": paragraph(rng, 6), "correct": c == correct,
-                             **({"feedback": paragraph(rng, 8)} if c != correct else {})}
-                            for c in range(4)],
-                "explain": paragraph(rng, 15),
-            })
+            questions.append(
+                {
+                    "id": f"q{q}",
+                    "type": "single",
+                    "prompt": paragraph(rng, 20),
+                    "choices": [
+                        {
+                            "id": f"c{c}",
+                            "text": paragraph(rng, 6),
+                            "correct": c == correct,
+                            **({"feedback": paragraph(rng, 8)} if c != correct else {}),
+                        }
+                        for c in range(4)
+                    ],
+                    "explain": paragraph(rng, 15),
+                }
+            )
         front["quiz"] = {"pass_mark": 80, "reveal": "after_pass", "questions": questions}
     body = "\n\n".join(
         [f"# {front['title']}"] + [f"## Part {p}\n\n{paragraph(rng, 80)}" for p in range(5)]
@@ -66,16 +99,25 @@ def module_text(rng: random.Random, i: int, roles: list[str], with_quiz: bool) -
     return "---\n" + yaml.safe_dump(front, sort_keys=False, width=100) + "---\n" + body + "\n"
 
 
-def generate(root: Path, modules: int, roles: int, quiz_share: float = 1.0,
-             plugin: bool = True, seed: int = 7) -> Path:
+def generate(
+    root: Path,
+    modules: int,
+    roles: int,
+    quiz_share: float = 1.0,
+    plugin: bool = True,
+    seed: int = 7,
+) -> Path:
     """Write mkdocs.yml, roles/*.yml and content/**/*.md under `root`."""
     rng = random.Random(seed)
     role_ids = ["all-staff"] + [f"role-{r:02d}" for r in range(1, roles)]
     (root / "roles").mkdir(parents=True, exist_ok=True)
     for r, rid in enumerate(role_ids):
-        role = {"id": rid, "title": rid.replace("-", " ").title(),
-                "extends": [] if r == 0 else ["all-staff"],
-                "criteria": sorted(rng.sample(CRITERIA[:6], 2))}
+        role = {
+            "id": rid,
+            "title": rid.replace("-", " ").title(),
+            "extends": [] if r == 0 else ["all-staff"],
+            "criteria": sorted(rng.sample(CRITERIA[:6], 2)),
+        }
         (root / "roles" / f"{rid}.yml").write_text(yaml.safe_dump(role, sort_keys=False))
     for i in range(modules):
         folder = root / "content" / f"topic-{i % 20:02d}"

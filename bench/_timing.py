@@ -18,25 +18,40 @@ def tool(name: str) -> str:
     return str(candidate) if candidate.exists() else name
 
 
-def time_process(argv: list[str], cwd: Path, runs: int = 5, ok_codes: tuple[int, ...] = (0,),
-                 env: dict[str, str] | None = None, warm: bool = True) -> list[float]:
+def time_process(
+    argv: list[str],
+    cwd: Path,
+    runs: int = 5,
+    ok_codes: tuple[int, ...] = (0,),
+    env: dict[str, str] | None = None,
+    warm: bool = True,
+) -> list[float]:
     """Wall-clock seconds of `runs` runs of a whole process (after one warm-up run)."""
     times = []
     for i in range(runs + 1):
         start = time.perf_counter()
-        proc = subprocess.run(argv, cwd=cwd, capture_output=True, text=True,
-                              env={**os.environ, **(env or {})}, check=False)
+        proc = subprocess.run(
+            argv,
+            cwd=cwd,
+            capture_output=True,
+            text=True,
+            env={**os.environ, **(env or {})},
+            check=False,
+        )
         elapsed = time.perf_counter() - start
         if proc.returncode not in ok_codes:
-            raise SystemExit(f"{' '.join(argv)} exited {proc.returncode}:\n{proc.stdout[-2000:]}"
-                             f"\n{proc.stderr[-2000:]}")
+            raise SystemExit(
+                f"{' '.join(argv)} exited {proc.returncode}:\n{proc.stdout[-2000:]}"
+                f"\n{proc.stderr[-2000:]}"
+            )
         if i or not warm:
             times.append(elapsed)
     return times
 
 
-def time_interleaved(commands: dict[str, tuple[list[str], tuple[int, ...]]], cwd: Path,
-                     runs: int = 7) -> dict[str, list[float]]:
+def time_interleaved(
+    commands: dict[str, tuple[list[str], tuple[int, ...]]], cwd: Path, runs: int = 7
+) -> dict[str, list[float]]:
     """Time several commands alternately (A B A B ...), so that load from other processes
     on a shared machine falls on all of them alike. One warm-up round is discarded."""
     times: dict[str, list[float]] = {name: [] for name in commands}
@@ -49,5 +64,7 @@ def time_interleaved(commands: dict[str, tuple[list[str], tuple[int, ...]]], cwd
 
 
 def describe(label: str, times: list[float]) -> str:
-    return (f"{label:<44} median {statistics.median(times):6.3f} s   "
-            f"best {min(times):6.3f} s   ({len(times)} runs)")
+    return (
+        f"{label:<44} median {statistics.median(times):6.3f} s   "
+        f"best {min(times):6.3f} s   ({len(times)} runs)"
+    )

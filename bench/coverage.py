@@ -13,8 +13,8 @@ import tempfile
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).parent))
-from _generate import generate  # noqa: E402
-from _timing import describe, time_interleaved, tool  # noqa: E402
+from _generate import generate
+from _timing import describe, time_interleaved, tool
 
 
 def main() -> None:
@@ -22,8 +22,10 @@ def main() -> None:
         root = generate(Path(tmp), modules=1000, roles=20)
         # Coverage exits 1 when a synthetic role misses a criterion; both outcomes are timed.
         times = time_interleaved(
-            {"coverage": ([tool("trustpath"), "coverage"], (0, 1)),
-             "validate": ([tool("trustpath"), "validate"], (0,))},
+            {
+                "coverage": ([tool("trustpath"), "coverage"], (0, 1)),
+                "validate": ([tool("trustpath"), "validate"], (0,)),
+            },
             root,
         )
         cov, val = times["coverage"], times["validate"]

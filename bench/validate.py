@@ -13,12 +13,13 @@ import tempfile
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).parent))
-from _generate import generate  # noqa: E402
-from _timing import describe, time_interleaved, tool  # noqa: E402
+from _generate import generate
+from _timing import describe, time_interleaved, tool
 
 BASELINE = r"""
-import pathlib, sys, yaml
-for path in sorted(pathlib.Path("content").rglob("*.md")) + sorted(pathlib.Path("roles").glob("*.yml")):
+import pathlib, yaml
+files = sorted(pathlib.Path("content").rglob("*.md"))
+for path in files + sorted(pathlib.Path("roles").glob("*.yml")):
     text = path.read_text("utf-8")
     if path.suffix == ".md":
         text = text.split("\n---\n", 1)[0].removeprefix("---\n")
@@ -30,16 +31,20 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="trustpath-bench-") as tmp:
         root = generate(Path(tmp), modules=1000, roles=10)
         times = time_interleaved(
-            {"validate": ([tool("trustpath"), "validate"], (0,)),
-             "baseline": ([sys.executable, "-c", BASELINE], (0,))},
+            {
+                "validate": ([tool("trustpath"), "validate"], (0,)),
+                "baseline": ([sys.executable, "-c", BASELINE], (0,)),
+            },
             root,
         )
         ours, base = times["validate"], times["baseline"]
     print(describe("trustpath validate (1,000 modules, 10 roles)", ours))
     print(describe("baseline: read + CSafeLoader front matter", base))
     ratio = statistics.median(ours) / statistics.median(base)
-    print(f"validate {statistics.median(ours):.3f} s (target <= 1.5 s); "
-          f"ratio validate/baseline = {ratio:.2f} (target <= 2.0)")
+    print(
+        f"validate {statistics.median(ours):.3f} s (target <= 1.5 s); "
+        f"ratio validate/baseline = {ratio:.2f} (target <= 2.0)"
+    )
 
 
 if __name__ == "__main__":

@@ -64,7 +64,10 @@ class LazyGroup(click.Group):
             raise click.ClickException(str(exc)) from None
 
 
-@click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+@click.group(
+    cls=LazyGroup,
+    context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100},
+)
 @click.version_option(__version__, prog_name="trustpath")
 @click.option(
     "--project",
@@ -159,8 +162,13 @@ def new_module(
 
     try:
         path = write_module(
-            project.settings, project.load().curriculum, module_id,
-            title=title, roles=roles, criteria=criteria, folder=folder,
+            project.settings,
+            project.load().curriculum,
+            module_id,
+            title=title,
+            roles=roles,
+            criteria=criteria,
+            folder=folder,
         )
     except ScaffoldError as exc:
         raise click.ClickException(str(exc)) from None
@@ -170,7 +178,11 @@ def new_module(
 @cli.command()
 @click.argument("role", required=False)
 @click.option(
-    "--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True,
+    "--format",
+    "fmt",
+    type=click.Choice(["text", "json"]),
+    default="text",
+    show_default=True,
     help="text for people, json for tools.",
 )
 @pass_project
@@ -199,17 +211,23 @@ def paths(project: Project, role: str | None, fmt: str) -> None:
 
 @cli.command()
 @click.option(
-    "--format", "fmt", type=click.Choice(["text", "markdown", "json", "junit"]), default="text",
+    "--format",
+    "fmt",
+    type=click.Choice(["text", "markdown", "json", "junit"]),
+    default="text",
     show_default=True,
     help="text: 80-column matrix; markdown: PR comment; json: everything; junit: CI reporters.",
 )
 @click.option("--role", help="Only this role.")
 @click.option(
-    "--base", metavar="GITREV",
+    "--base",
+    metavar="GITREV",
     help="Compare with the curriculum at this git revision (e.g. origin/main).",
 )
 @click.option(
-    "--output", "-o", type=click.Path(dir_okay=False, path_type=Path),
+    "--output",
+    "-o",
+    type=click.Path(dir_okay=False, path_type=Path),
     help="Write the report to this file instead of standard output.",
 )
 @pass_project

@@ -89,7 +89,7 @@ def read_mkdocs_yml(root: Path, text: str | None = None) -> dict[str, Any]:
     try:
         if text is None:
             text = path.read_text("utf-8")
-        data = yaml.load(text, Loader=_TolerantLoader)  # noqa: S506
+        data = yaml.load(text, Loader=_TolerantLoader)
     except FileNotFoundError:
         raise ConfigError(
             f"no mkdocs.yml in {root}: run from the project root or pass --project DIR"
@@ -129,7 +129,9 @@ def settings_from_options(
             if isinstance(value, str):
                 value = [value]
             if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
-                raise ConfigError(f"mkdocs.yml: trustpath option '{name}' must be a list of strings")
+                raise ConfigError(
+                    f"mkdocs.yml: trustpath option '{name}' must be a list of strings"
+                )
             value = tuple(value)
         elif isinstance(default, bool) or not isinstance(value, type(default)):
             raise ConfigError(

@@ -26,9 +26,16 @@ class RoleChange:
     def empty(self) -> bool:
         return not any(
             (
-                self.lost_required, self.gained_required, self.lost_covered, self.gained_covered,
-                self.newly_required, self.no_longer_required, self.modules_added,
-                self.modules_removed, self.added_role, self.removed_role,
+                self.lost_required,
+                self.gained_required,
+                self.lost_covered,
+                self.gained_covered,
+                self.newly_required,
+                self.no_longer_required,
+                self.modules_added,
+                self.modules_removed,
+                self.added_role,
+                self.removed_role,
             )
         )
 

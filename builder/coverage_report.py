@@ -10,7 +10,9 @@ from builder.coverage import CoverageReport, RoleCoverage
 from builder.coverage_diff import CoverageDiff, describe
 
 COVERED, EXTRA, GAP, NONE = "✓", "+", "GAP", "·"
-LEGEND = f"{COVERED} required and covered   {GAP} required, not covered   {EXTRA} covered   {NONE} -"
+LEGEND = (
+    f"{COVERED} required and covered   {GAP} required, not covered   {EXTRA} covered   {NONE} -"
+)
 
 
 def _cell(rc: RoleCoverage, cid: str) -> str:
@@ -29,6 +31,7 @@ def _rows(report: CoverageReport) -> list[str]:
 
 def _header(role: str, width: int) -> tuple[str, str]:
     """A role id over two header lines, split at a hyphen, each part at most `width` wide."""
+
     def fit(part: str) -> str:
         return part if len(part) <= width else part[: width - 1] + "…"
 
@@ -66,11 +69,15 @@ def format_text(report: CoverageReport, diff: CoverageDiff | None = None, width:
         out.append("")
     titles = {c.id: c.title for c in report.criteria}
     for rid, cid in report.gaps:
-        out.append(f"error[coverage-gap]: role '{rid}' requires {cid} ({titles.get(cid, '?')}), "
-                   "but no module on its path covers it")
+        out.append(
+            f"error[coverage-gap]: role '{rid}' requires {cid} ({titles.get(cid, '?')}), "
+            "but no module on its path covers it"
+        )
     for cid in report.unrequired:
-        out.append(f"warning[unrequired-criterion]: {cid} ({titles.get(cid, '?')}) is "
-                   "training-relevant and in scope, but no role requires it")
+        out.append(
+            f"warning[unrequired-criterion]: {cid} ({titles.get(cid, '?')}) is "
+            "training-relevant and in scope, but no role requires it"
+        )
     for mid in report.orphans:
         out.append(f"warning[orphan-module]: module '{mid}' is on no role's path")
     gaps = len(report.gaps)
@@ -90,8 +97,12 @@ def format_markdown(report: CoverageReport, diff: CoverageDiff | None = None) ->
     titles = {c.id: c.title for c in report.criteria}
     out = ["## TrustPath coverage", ""]
     if report.gaps:
-        out += [f"**{len(report.gaps)} gap(s)**: these roles miss criteria they must cover.", "",
-                "| Role | Criterion | Title |", "|---|---|---|"]
+        out += [
+            f"**{len(report.gaps)} gap(s)**: these roles miss criteria they must cover.",
+            "",
+            "| Role | Criterion | Title |",
+            "|---|---|---|",
+        ]
         out += [f"| `{r}` | {c} | {_md(titles.get(c, ''))} |" for r, c in report.gaps]
     else:
         out.append("All roles cover every criterion they require.")
@@ -103,21 +114,28 @@ def format_markdown(report: CoverageReport, diff: CoverageDiff | None = None) ->
             for change in diff.roles:
                 for line in describe(change):
                     bold = line.startswith("LOST")
-                    out.append(f"| `{change.role}` | {'**' if bold else ''}{_md(line)}"
-                               f"{'**' if bold else ''} |")
+                    out.append(
+                        f"| `{change.role}` | {'**' if bold else ''}{_md(line)}"
+                        f"{'**' if bold else ''} |"
+                    )
         else:
             out.append("No change in paths or coverage.")
         out.append("")
     roles = list(report.roles.values())
-    out += ["### Criteria × roles", "",
-            "| Criterion | Title | " + " | ".join(f"`{r.role}`" for r in roles) + " |",
-            "|---|---|" + "---|" * len(roles)]
+    out += [
+        "### Criteria × roles",
+        "",
+        "| Criterion | Title | " + " | ".join(f"`{r.role}`" for r in roles) + " |",
+        "|---|---|" + "---|" * len(roles),
+    ]
     for cid in _rows(report):
         cells = " | ".join(_cell(r, cid) for r in roles)
         out.append(f"| {cid} | {_md(titles.get(cid, ''))} | {cells} |")
     out += ["", LEGEND.replace("   ", " · "), ""]
-    warnings = [f"- {c} ({_md(titles.get(c, ''))}) is training-relevant but no role requires it"
-                for c in report.unrequired]
+    warnings = [
+        f"- {c} ({_md(titles.get(c, ''))}) is training-relevant but no role requires it"
+        for c in report.unrequired
+    ]
     warnings += [f"- module `{m}` is on no role's path" for m in report.orphans]
     if warnings:
         out += ["### Warnings", "", *warnings, ""]
@@ -129,14 +147,22 @@ def to_json(report: CoverageReport, diff: CoverageDiff | None = None) -> dict[st
     data: dict[str, Any] = {
         "ok": report.ok,
         "criteria": [
-            {"id": c.id, "title": c.title, "category": c.category,
-             "training_relevant": c.training_relevant}
+            {
+                "id": c.id,
+                "title": c.title,
+                "category": c.category,
+                "training_relevant": c.training_relevant,
+            }
             for c in report.criteria
         ],
         "roles": {
-            rid: {"title": rc.title, "required": rc.required, "covered": rc.covered,
-                  "gaps": rc.gaps,
-                  "matrix": {cid: _cell(rc, cid) for cid in _rows(report)}}
+            rid: {
+                "title": rc.title,
+                "required": rc.required,
+                "covered": rc.covered,
+                "gaps": rc.gaps,
+                "matrix": {cid: _cell(rc, cid) for cid in _rows(report)},
+            }
             for rid, rc in report.roles.items()
         },
         "gaps": [{"role": r, "criterion": c, "title": titles.get(c, "")} for r, c in report.gaps],
@@ -161,13 +187,23 @@ def format_junit(report: CoverageReport, diff: CoverageDiff | None = None) -> st
     titles = {c.id: c.title for c in report.criteria}
     cases = [(rid, cid) for rid, rc in report.roles.items() for cid in rc.required]
     suites = ET.Element("testsuites", name="trustpath coverage")
-    suite = ET.SubElement(suites, "testsuite", name="trustpath coverage",
-                          tests=str(len(cases)), failures=str(len(report.gaps)), errors="0",
-                          skipped="0")
+    suite = ET.SubElement(
+        suites,
+        "testsuite",
+        name="trustpath coverage",
+        tests=str(len(cases)),
+        failures=str(len(report.gaps)),
+        errors="0",
+        skipped="0",
+    )
     lost = set(diff.lost_required) if diff else set()
     for rid, cid in cases:
-        case = ET.SubElement(suite, "testcase", classname=f"coverage.{rid}",
-                             name=f"{cid} {titles.get(cid, '')}".strip())
+        case = ET.SubElement(
+            suite,
+            "testcase",
+            classname=f"coverage.{rid}",
+            name=f"{cid} {titles.get(cid, '')}".strip(),
+        )
         rc = report.roles[rid]
         if cid not in rc.covered:
             message = f"role '{rid}' requires {cid} but no module on its path covers it"
@@ -181,5 +217,9 @@ def format_junit(report: CoverageReport, diff: CoverageDiff | None = None) -> st
     return '<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(suites, encoding="unicode")
 
 
-FORMATS = {"text": format_text, "markdown": format_markdown, "json": format_json,
-           "junit": format_junit}
+FORMATS = {
+    "text": format_text,
+    "markdown": format_markdown,
+    "json": format_json,
+    "junit": format_junit,
+}

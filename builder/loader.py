@@ -50,7 +50,9 @@ def split_front_matter(text: str) -> FrontMatter:
     start = text.index("\n") + 1
     fence = _CLOSING_FENCE.search(text, start)
     if fence is None:
-        raise YamlProblem((1, 1), "unclosed-front-matter", "front matter opened with '---' is never closed")
+        raise YamlProblem(
+            (1, 1), "unclosed-front-matter", "front matter opened with '---' is never closed"
+        )
     yaml_text = text[start : fence.start()]
     body_start = fence.end() + 1
     body_line = 2 + yaml_text.count("\n") + 1
@@ -64,7 +66,12 @@ def _decode(data: bytes, rel: str, found: list[Diagnostic]) -> str | None:
         line = data[: exc.start].count(b"\n") + 1
         column = exc.start - (data.rfind(b"\n", 0, exc.start) + 1) + 1
         found.append(
-            error(rel, (line, column), "not-utf8", f"byte 0x{data[exc.start]:02x} is not valid UTF-8; save the file as UTF-8")
+            error(
+                rel,
+                (line, column),
+                "not-utf8",
+                f"byte 0x{data[exc.start]:02x} is not valid UTF-8; save the file as UTF-8",
+            )
         )
         return None
     return text.removeprefix("\ufeff")
@@ -74,13 +81,19 @@ def _read(source: Source, rel: str, settings: Settings, found: list[Diagnostic])
     blob = source.read(rel, settings.max_file_bytes)
     if blob.problem == "file-too-large":
         found.append(
-            error(rel, (1, 1), "file-too-large",
-                  f"file is {blob.size:,} bytes; the limit is {settings.max_file_bytes:,} "
-                  "(split the module, or move large media out of content/)")
+            error(
+                rel,
+                (1, 1),
+                "file-too-large",
+                f"file is {blob.size:,} bytes; the limit is {settings.max_file_bytes:,} "
+                "(split the module, or move large media out of content/)",
+            )
         )
         return None
     if blob.problem or blob.data is None:
-        found.append(error(rel, (1, 1), blob.problem or "read-error", f"cannot read file: {blob.detail}"))
+        found.append(
+            error(rel, (1, 1), blob.problem or "read-error", f"cannot read file: {blob.detail}")
+        )
         return None
     text = _decode(blob.data, rel, found)
     if text is not None and not text.strip():
@@ -93,12 +106,24 @@ def _mapping(value: Any, smap: SourceMap, rel: str, what: str, found: list[Diagn
     if isinstance(value, dict):
         return True
     if value is None:
-        found.append(error(rel, smap.at(()), "empty-front-matter" if what == "front matter" else "empty-file",
-                           f"{what} is empty"))
+        found.append(
+            error(
+                rel,
+                smap.at(()),
+                "empty-front-matter" if what == "front matter" else "empty-file",
+                f"{what} is empty",
+            )
+        )
     else:
         kind = "a list" if isinstance(value, list) else "a single value"
-        found.append(error(rel, smap.at(()), "not-a-mapping",
-                           f"{what} is {kind}; expected a mapping of keys such as 'id: ...' and 'title: ...'"))
+        found.append(
+            error(
+                rel,
+                smap.at(()),
+                "not-a-mapping",
+                f"{what} is {kind}; expected a mapping of keys such as 'id: ...' and 'title: ...'",
+            )
+        )
     return False
 
 
@@ -108,27 +133,39 @@ def _date(value: str | None, smap: SourceMap, rel: str, found: list[Diagnostic])
     try:
         return dt.date.fromisoformat(value)
     except ValueError:
-        found.append(error(rel, smap.at(("review_by",)), "invalid-value",
-                           f"'review_by' is {value!r}, which is not a real date"))
+        found.append(
+            error(
+                rel,
+                smap.at(("review_by",)),
+                "invalid-value",
+                f"'review_by' is {value!r}, which is not a real date",
+            )
+        )
         return None
 
 
 def _build_quiz(data: dict[str, Any]) -> Quiz:
     questions = []
     for q in data["questions"]:
+        choices: tuple[Choice, ...]
         if q["type"] == "true_false":
             answer = q.get("answer")
-            choices = (Choice("true", "True", answer is True), Choice("false", "False", answer is False))
+            choices = (
+                Choice("true", "True", answer is True),
+                Choice("false", "False", answer is False),
+            )
         else:
             choices = tuple(
-                Choice(c["id"], c["text"], c["correct"], c.get("feedback")) for c in q.get("choices", [])
+                Choice(c["id"], c["text"], c["correct"], c.get("feedback"))
+                for c in q.get("choices", [])
             )
         questions.append(Question(q["id"], q["type"], q["prompt"], choices, q.get("explain")))
     return Quiz(int(data.get("pass_mark", 80)), data.get("reveal", "after_pass"), tuple(questions))
 
 
-def _load_module(source: Source, rel: str, settings: Settings, found: list[Diagnostic],
-                 plain: list[str]) -> tuple[Module | None, str | None]:
+def _load_module(
+    source: Source, rel: str, settings: Settings, found: list[Diagnostic], plain: list[str]
+) -> tuple[Module | None, str | None]:
     """Returns the module (when valid) and its id (when readable, even if invalid)."""
     text = _read(source, rel, settings, found)
     if text is None:
@@ -140,9 +177,15 @@ def _load_module(source: Source, rel: str, settings: Settings, found: list[Diagn
             if any(fnmatch.fnmatch(doc_path, g) for g in settings.plain_pages):
                 plain.append(doc_path)
             else:
-                found.append(error(rel, (1, 1), "no-front-matter",
-                                   "no front matter: a module starts with '---', its keys, and '---' "
-                                   "(or list the page under plain_pages in mkdocs.yml)"))
+                found.append(
+                    error(
+                        rel,
+                        (1, 1),
+                        "no-front-matter",
+                        "no front matter: a module starts with '---', its keys, and '---' "
+                        "(or list the page under plain_pages in mkdocs.yml)",
+                    )
+                )
             return None, None
         data, smap = parse_yaml(fm.yaml_text, line_offset=fm.yaml_line - 1)
     except YamlProblem as exc:
@@ -159,21 +202,34 @@ def _load_module(source: Source, rel: str, settings: Settings, found: list[Diagn
     if problems:
         return None, module_id
     module = Module(
-        id=data["id"], title=data["title"], version=data["version"],
-        criteria=tuple(data["criteria"]), roles=tuple(data["roles"]), path=rel, doc_path=doc_path,
-        summary=data.get("summary", ""), when=tuple(data.get("when", DEFAULT_WHEN)),
-        requires=tuple(data.get("requires", ())), duration=data.get("duration"),
-        owner=data.get("owner"), review_by=review_by, objective=data.get("objective"),
+        id=data["id"],
+        title=data["title"],
+        version=data["version"],
+        criteria=tuple(data["criteria"]),
+        roles=tuple(data["roles"]),
+        path=rel,
+        doc_path=doc_path,
+        summary=data.get("summary", ""),
+        when=tuple(data.get("when", DEFAULT_WHEN)),
+        requires=tuple(data.get("requires", ())),
+        duration=data.get("duration"),
+        owner=data.get("owner"),
+        review_by=review_by,
+        objective=data.get("objective"),
         retrain_on_change=data.get("retrain_on_change", True),
         quiz=_build_quiz(data["quiz"]) if "quiz" in data else None,
         acknowledge=data["acknowledge"]["statement"] if "acknowledge" in data else None,
-        body=fm.body, body_line=fm.body_line, source_map=smap,
+        body=fm.body,
+        body_line=fm.body_line,
+        source_map=smap,
         content_sha256=hashlib.sha256(text.encode("utf-8")).hexdigest(),
     )
     return module, module_id
 
 
-def _load_role(source: Source, rel: str, settings: Settings, found: list[Diagnostic]) -> Role | None:
+def _load_role(
+    source: Source, rel: str, settings: Settings, found: list[Diagnostic]
+) -> Role | None:
     text = _read(source, rel, settings, found)
     if text is None:
         return None
@@ -189,14 +245,21 @@ def _load_role(source: Source, rel: str, settings: Settings, found: list[Diagnos
     if problems:
         return None
     return Role(
-        id=data["id"], title=data["title"], path=rel, description=data.get("description", ""),
-        extends=tuple(data.get("extends", ())), departments=tuple(data.get("departments", ())),
-        modules=tuple(data.get("modules", ())), criteria=tuple(data.get("criteria", ())),
+        id=data["id"],
+        title=data["title"],
+        path=rel,
+        description=data.get("description", ""),
+        extends=tuple(data.get("extends", ())),
+        departments=tuple(data.get("departments", ())),
+        modules=tuple(data.get("modules", ())),
+        criteria=tuple(data.get("criteria", ())),
         source_map=smap,
     )
 
 
-def _walk(source: Source, folder: str, suffixes: tuple[str, ...], found: list[Diagnostic]) -> list[str]:
+def _walk(
+    source: Source, folder: str, suffixes: tuple[str, ...], found: list[Diagnostic]
+) -> list[str]:
     paths = []
     for entry in source.walk(folder, suffixes):
         if entry.problem:
@@ -206,8 +269,9 @@ def _walk(source: Source, folder: str, suffixes: tuple[str, ...], found: list[Di
     return paths
 
 
-def load_curriculum(settings: Settings, source: Source | None = None, *,
-                    today: dt.date | None = None) -> LoadResult:
+def load_curriculum(
+    settings: Settings, source: Source | None = None, *, today: dt.date | None = None
+) -> LoadResult:
     """Load, schema-check and cross-check every module and role; never raises for bad content."""
     source = source or FileSystemSource(settings.root)
     catalogue = load_catalogue(settings.catalogue, settings.root, settings.categories or None)
@@ -225,7 +289,11 @@ def load_curriculum(settings: Settings, source: Source | None = None, *,
     role_files = _walk(source, settings.roles_dir, ROLE_SUFFIXES, found)
     roles = [r for rel in role_files if (r := _load_role(source, rel, settings, found)) is not None]
     curriculum, problems = check_cross_references(
-        modules, roles, catalogue, settings, known_module_ids=known_ids,
+        modules,
+        roles,
+        catalogue,
+        settings,
+        known_module_ids=known_ids,
         today=today or dt.date.today(),
     )
     curriculum.plain_pages = tuple(plain)

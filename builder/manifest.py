@@ -46,7 +46,10 @@ def git_commit(root: Path) -> str | None:
             return None
         dirty = subprocess.run(
             ["git", "status", "--porcelain", "--untracked-files=no"],
-            cwd=root, capture_output=True, text=True, check=False,
+            cwd=root,
+            capture_output=True,
+            text=True,
+            check=False,
         )
     except OSError:
         return None
@@ -119,12 +122,14 @@ def build_manifest(
             "due_soon_days": settings.due_soon_days,
         },
         "criteria": {
-            c.id: {"title": c.title, "category": c.category, "training_relevant": c.training_relevant}
+            c.id: {
+                "title": c.title,
+                "category": c.category,
+                "training_relevant": c.training_relevant,
+            }
             for c in curriculum.catalogue.scoped()
         },
-        "modules": {
-            mid: module_entry(m) for mid, m in sorted(curriculum.modules.items())
-        },
+        "modules": {mid: module_entry(m) for mid, m in sorted(curriculum.modules.items())},
         "roles": {
             rid: {
                 "id": rid,

@@ -24,15 +24,22 @@ def _default_folder(curriculum: Curriculum, roles: tuple[str, ...]) -> str:
     """The folder holding most modules of the first role, else one named after the role."""
     role = roles[0]
     folders = Counter(
-        str(PurePosixPath(m.doc_path).parent) for m in curriculum.modules.values() if role in m.roles
+        str(PurePosixPath(m.doc_path).parent)
+        for m in curriculum.modules.values()
+        if role in m.roles
     )
     if folders:
         return folders.most_common(1)[0][0]
     return role
 
 
-def render_module(module_id: str, title: str, roles: tuple[str, ...], criteria: tuple[str, ...],
-                  review_by: dt.date) -> str:
+def render_module(
+    module_id: str,
+    title: str,
+    roles: tuple[str, ...],
+    criteria: tuple[str, ...],
+    review_by: dt.date,
+) -> str:
     """The text of a new module: front matter with a starter quiz, and a body outline."""
     front = {
         "id": module_id,
@@ -56,8 +63,12 @@ def render_module(module_id: str, title: str, roles: tuple[str, ...], criteria: 
                     "prompt": "Write a scenario: 'You receive ...'. What do you do?",
                     "choices": [
                         {"id": "right", "text": "The safe action", "correct": True},
-                        {"id": "wrong", "text": "A tempting mistake", "correct": False,
-                         "feedback": "Say why this is tempting and why it is wrong."},
+                        {
+                            "id": "wrong",
+                            "text": "A tempting mistake",
+                            "correct": False,
+                            "feedback": "Say why this is tempting and why it is wrong.",
+                        },
                     ],
                     "explain": "Explain the right answer in one or two sentences.",
                 }
@@ -73,12 +84,22 @@ def render_module(module_id: str, title: str, roles: tuple[str, ...], criteria: 
     )
 
 
-def write_module(settings: Settings, curriculum: Curriculum, module_id: str, *, title: str | None,
-                 roles: tuple[str, ...], criteria: tuple[str, ...], folder: str | None,
-                 today: dt.date | None = None) -> Path:
+def write_module(
+    settings: Settings,
+    curriculum: Curriculum,
+    module_id: str,
+    *,
+    title: str | None,
+    roles: tuple[str, ...],
+    criteria: tuple[str, ...],
+    folder: str | None,
+    today: dt.date | None = None,
+) -> Path:
     """Write `<docs>/<folder>/<id>.md`; refuse bad ids, unknown references and overwrites."""
     if not _SLUG.match(module_id):
-        raise ScaffoldError(f"module id '{module_id}' must be lowercase letters, digits and hyphens")
+        raise ScaffoldError(
+            f"module id '{module_id}' must be lowercase letters, digits and hyphens"
+        )
     if module_id in curriculum.modules:
         raise ScaffoldError(
             f"module id '{module_id}' is already used by {curriculum.modules[module_id].path}"
@@ -96,13 +117,18 @@ def write_module(settings: Settings, curriculum: Curriculum, module_id: str, *, 
     folder = folder if folder is not None else _default_folder(curriculum, roles)
     target = settings.docs_path / folder / f"{module_id}.md"
     if target.exists():
-        raise ScaffoldError(f"{target.relative_to(settings.root).as_posix()} already exists; "
-                            "not overwriting it")
+        raise ScaffoldError(
+            f"{target.relative_to(settings.root).as_posix()} already exists; not overwriting it"
+        )
     today = today or dt.date.today()
-    review_by = today.replace(year=today.year + 1) if (today.month, today.day) != (2, 29) else (
-        today + dt.timedelta(days=365))
-    text = render_module(module_id, title or module_id.replace("-", " ").capitalize(), roles,
-                         criteria, review_by)
+    review_by = (
+        today.replace(year=today.year + 1)
+        if (today.month, today.day) != (2, 29)
+        else (today + dt.timedelta(days=365))
+    )
+    text = render_module(
+        module_id, title or module_id.replace("-", " ").capitalize(), roles, criteria, review_by
+    )
     target.parent.mkdir(parents=True, exist_ok=True)
     with open(target, "x", encoding="utf-8") as fh:
         fh.write(text)

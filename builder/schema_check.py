@@ -124,8 +124,11 @@ def check_schema(name: str, data: Any, smap: SourceMap, rel_path: str) -> list[D
             hint = (
                 "lowercase letters, digits and hyphens"
                 if "a-z0-9" in str(err.validator_value) and "A-Z" not in str(err.validator_value)
-                else ("a date as YYYY-MM-DD" if "{4}" in str(err.validator_value) else
-                      "letters, digits, '-' and '_'")
+                else (
+                    "a date as YYYY-MM-DD"
+                    if "{4}" in str(err.validator_value)
+                    else "letters, digits, '-' and '_'"
+                )
             )
             found.append(
                 error(

@@ -87,15 +87,15 @@ def _build(node: yaml.Node, path: PathKey, smap: SourceMap, line_offset: int) ->
     if isinstance(node, yaml.ScalarNode):
         return _scalar_value(node)
     if isinstance(node, yaml.SequenceNode):
-        return [
-            _build(item, (*path, i), smap, line_offset) for i, item in enumerate(node.value)
-        ]
+        return [_build(item, (*path, i), smap, line_offset) for i, item in enumerate(node.value)]
     if isinstance(node, yaml.MappingNode):
         result: dict[str, Any] = {}
         for key_node, value_node in node.value:
             if not isinstance(key_node, yaml.ScalarNode):
                 raise YamlProblem(
-                    _mark(key_node, line_offset), "yaml-syntax", "a mapping key must be a plain value"
+                    _mark(key_node, line_offset),
+                    "yaml-syntax",
+                    "a mapping key must be a plain value",
                 )
             key = str(_scalar_value(key_node))
             if key in result:

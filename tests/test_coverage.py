@@ -43,8 +43,10 @@ def test_missing_criterion_exits_1_and_names_role_and_criterion(fmt: str, gappy:
     assert status == 1
     assert "mid" in output and "leaf" in output and "CC7.4" in output
     if fmt == "text":
-        assert ("error[coverage-gap]: role 'mid' requires CC7.4 (Respond to incidents through a "
-                "defined program), but no module on its path covers it") in output
+        assert (
+            "error[coverage-gap]: role 'mid' requires CC7.4 (Respond to incidents through a "
+            "defined program), but no module on its path covers it"
+        ) in output
     if fmt == "json":
         gaps = json.loads(output)["gaps"]
         assert [(g["role"], g["criterion"]) for g in gaps] == [("leaf", "CC7.4"), ("mid", "CC7.4")]
@@ -52,7 +54,10 @@ def test_missing_criterion_exits_1_and_names_role_and_criterion(fmt: str, gappy:
 
 def test_text_matrix_fits_80_columns(gappy: Path) -> None:
     output, _ = run(gappy)
-    assert max(len(line) for line in output.splitlines() if not line.startswith(("error", "warn"))) <= 80
+    assert (
+        max(len(line) for line in output.splitlines() if not line.startswith(("error", "warn")))
+        <= 80
+    )
     assert "CC7.4    ·         ·         GAP       ·         GAP" in output
 
 
@@ -65,7 +70,8 @@ def test_junit_has_one_testcase_per_role_and_required_criterion(gappy: Path) -> 
     assert len(cases) == len(pairs) == 12
     failures = [c for c in cases if c.find("failure") is not None]
     assert {(c.get("classname"), c.get("name", "").split()[0]) for c in failures} == {
-        ("coverage.mid", "CC7.4"), ("coverage.leaf", "CC7.4"),
+        ("coverage.mid", "CC7.4"),
+        ("coverage.leaf", "CC7.4"),
     }
     assert root.find("testsuite").get("failures") == "2"
 
@@ -85,8 +91,9 @@ def test_role_option_limits_the_report(gappy: Path) -> None:
 
 
 def _git(repo: Path, *args: str) -> str:
-    return subprocess.run(["git", *args], cwd=repo, check=True, capture_output=True,
-                          text=True).stdout
+    return subprocess.run(
+        ["git", *args], cwd=repo, check=True, capture_output=True, text=True
+    ).stdout
 
 
 @pytest.fixture
@@ -113,7 +120,9 @@ def test_base_reports_the_lost_criterion_first_and_fails(fmt: str, repo: Path) -
     elif fmt == "markdown":
         assert "| `leaf` | **LOST required: CC8.1** |" in output
     elif fmt == "json":
-        assert json.loads(output)["diff"]["lost_required"] == [{"role": "leaf", "criterion": "CC8.1"}]
+        assert json.loads(output)["diff"]["lost_required"] == [
+            {"role": "leaf", "criterion": "CC8.1"}
+        ]
     else:
         assert "covered at HEAD~1" in output
     after = {p: p.read_bytes() for p in repo.rglob("*") if p.is_file() and ".git" not in p.parts}

@@ -50,12 +50,33 @@ quiz:
 Body.
 """
 OTHER = "---\nid: other\ntitle: Other\nversion: 1\ncriteria: [CC2.2]\nroles: [all-staff]\n---\n"
-KEYS = ["id", "title", "version", "criteria", "roles", "when", "requires", "quiz", "acknowledge",
-        "review_by", "duration", "critera", "questions", "choices", "type", "answer", "pass_mark"]
+KEYS = [
+    "id",
+    "title",
+    "version",
+    "criteria",
+    "roles",
+    "when",
+    "requires",
+    "quiz",
+    "acknowledge",
+    "review_by",
+    "duration",
+    "critera",
+    "questions",
+    "choices",
+    "type",
+    "answer",
+    "pass_mark",
+]
 
 scalars = st.one_of(
-    st.none(), st.booleans(), st.integers(-10**6, 10**6), st.floats(allow_nan=False),
-    st.text(max_size=20), st.sampled_from(["CC2.2", "all-staff", "single", "2027-02-30", "q1"]),
+    st.none(),
+    st.booleans(),
+    st.integers(-(10**6), 10**6),
+    st.floats(allow_nan=False),
+    st.text(max_size=20),
+    st.sampled_from(["CC2.2", "all-staff", "single", "2027-02-30", "q1"]),
     st.dates(min_value=dt.date(1990, 1, 1)).map(str),
 )
 values = st.recursive(
@@ -82,9 +103,27 @@ def mutated(draw: st.DrawFn) -> bytes:
         elif op == "insert":
             data[pos:pos] = draw(
                 st.one_of(
-                    st.sampled_from([b"\t", b'"', b"'", b":", b"- ", b"\n", b"---\n", b"{", b"[",
-                                     b"&a ", b"*a", b"!!python/name:os.system ", b"\xff\xfe",
-                                     b"\n  ", b"? ", b"<<: *a\n", b"%YAML 1.1\n"]),
+                    st.sampled_from(
+                        [
+                            b"\t",
+                            b'"',
+                            b"'",
+                            b":",
+                            b"- ",
+                            b"\n",
+                            b"---\n",
+                            b"{",
+                            b"[",
+                            b"&a ",
+                            b"*a",
+                            b"!!python/name:os.system ",
+                            b"\xff\xfe",
+                            b"\n  ",
+                            b"? ",
+                            b"<<: *a\n",
+                            b"%YAML 1.1\n",
+                        ]
+                    ),
                     st.binary(max_size=6),
                 )
             )

@@ -90,8 +90,13 @@ def test_paths_command_json() -> None:
     leaf = next(p for p in data if p["role"] == "leaf")
     assert leaf["total_minutes"] == 62
     assert leaf["modules"][0] == {
-        "id": "prereq", "title": "Prerequisite from elsewhere", "stage": "onboarding",
-        "duration": 7, "criteria": ["CC6.1"], "pulled_in": True, "required_by": ["advanced"],
+        "id": "prereq",
+        "title": "Prerequisite from elsewhere",
+        "stage": "onboarding",
+        "duration": 7,
+        "criteria": ["CC6.1"],
+        "pulled_in": True,
+        "required_by": ["advanced"],
     }
 
 

@@ -20,7 +20,9 @@ def _prepare(code: str, project: Path) -> None:
     """Cases whose broken file cannot live in git are made here."""
     content = project / "content"
     if code == "file-too-large":
-        header = b"---\nid: big\ntitle: Big\nversion: 1\ncriteria: [CC2.2]\nroles: [all-staff]\n---\n"
+        header = (
+            b"---\nid: big\ntitle: Big\nversion: 1\ncriteria: [CC2.2]\nroles: [all-staff]\n---\n"
+        )
         (content / "big.md").write_bytes(header + b"x" * (5 * 1024 * 1024 - len(header)))
     elif code == "symlink-loop":
         os.symlink(".", content / "loop")
@@ -109,8 +111,14 @@ def test_broken_files_do_not_stop_the_others_being_checked(copy_fixture) -> None
     output, status = run_validate(project)
     assert status == 1
     codes = [line.split("[")[1].split("]")[0] for line in output.splitlines()[:-1]]
-    assert codes == ["not-utf8", "empty-file", "not-a-mapping", "yaml-syntax", "yaml-syntax",
-                     "unknown-role"]
+    assert codes == [
+        "not-utf8",
+        "empty-file",
+        "not-a-mapping",
+        "yaml-syntax",
+        "yaml-syntax",
+        "unknown-role",
+    ]
 
 
 def test_missing_mkdocs_yml_is_a_clear_error(tmp_path: Path) -> None:
