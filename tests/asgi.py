@@ -53,8 +53,9 @@ async def _lifespan(app: Any, started: anyio.Event, stop: anyio.Event) -> None:
             started.set()
 
     async with anyio.create_task_group() as tg:
-        tg.start_soon(app, {"type": "lifespan", "asgi": {"version": "3.0"}, "state": {}},
-                      receive, send)
+        tg.start_soon(
+            app, {"type": "lifespan", "asgi": {"version": "3.0"}, "state": {}}, receive, send
+        )
         await send_stream.send({"type": "lifespan.startup"})
         await started.wait()
         if replies[-1]["type"] != "lifespan.startup.complete":

@@ -48,13 +48,26 @@ class PgServer:
             except KeyError:
                 raise PgUnavailable("running as root and there is no `postgres` user") from None
             os.chown(self.dir, user.pw_uid, user.pw_gid)
-        self._run(PG_BIN / "initdb", "-D", self.data, "-U", "postgres", "--auth=trust",
-                  "-E", "UTF8", "--no-sync", "--locale=C")
-        options = (f"-p {self.port} -k {self.dir} -c listen_addresses=127.0.0.1 "
-                   "-c fsync=off -c synchronous_commit=off -c full_page_writes=off "
-                   "-c max_connections=200")
-        self._run(PG_BIN / "pg_ctl", "-D", self.data, "-o", options, "-l", self.dir / "log",
-                  "-w", "start")
+        self._run(
+            PG_BIN / "initdb",
+            "-D",
+            self.data,
+            "-U",
+            "postgres",
+            "--auth=trust",
+            "-E",
+            "UTF8",
+            "--no-sync",
+            "--locale=C",
+        )
+        options = (
+            f"-p {self.port} -k {self.dir} -c listen_addresses=127.0.0.1 "
+            "-c fsync=off -c synchronous_commit=off -c full_page_writes=off "
+            "-c max_connections=200"
+        )
+        self._run(
+            PG_BIN / "pg_ctl", "-D", self.data, "-o", options, "-l", self.dir / "log", "-w", "start"
+        )
 
     def _run(self, *args: object) -> None:
         cmd = [str(a) for a in args]

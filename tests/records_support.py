@@ -25,31 +25,68 @@ def _choice(cid: str, correct: bool, feedback: str | None = None) -> dict[str, A
 
 
 def _tf(qid: str, answer: bool) -> dict[str, Any]:
-    return {"id": qid, "type": "true_false", "prompt": qid, "explain": f"why {qid}",
-            "choices": [_choice("true", answer), _choice("false", not answer)],
-            "correct": ["true" if answer else "false"]}
+    return {
+        "id": qid,
+        "type": "true_false",
+        "prompt": qid,
+        "explain": f"why {qid}",
+        "choices": [_choice("true", answer), _choice("false", not answer)],
+        "correct": ["true" if answer else "false"],
+    }
 
 
 def _module(mid: str, reveal: str | None, version: int = 1, ack: bool = False) -> dict[str, Any]:
     quiz = None
     if reveal is not None:
-        quiz = {"pass_mark": 80, "reveal": reveal, "questions": [
-            {"id": "q1", "type": "single", "prompt": "q1", "explain": "why q1",
-             "choices": [_choice("a", False, "a is the lure"), _choice("b", True), _choice("c", False)],
-             "correct": ["b"]},
-            {"id": "q2", "type": "multiple", "prompt": "q2", "explain": None,
-             "choices": [_choice("x", True), _choice("y", True), _choice("z", False, "not z")],
-             "correct": ["x", "y"]},
-            _tf("q3", False),
-            _tf("q4", True),
-            _tf("q5", True),
-        ]}
+        quiz = {
+            "pass_mark": 80,
+            "reveal": reveal,
+            "questions": [
+                {
+                    "id": "q1",
+                    "type": "single",
+                    "prompt": "q1",
+                    "explain": "why q1",
+                    "choices": [
+                        _choice("a", False, "a is the lure"),
+                        _choice("b", True),
+                        _choice("c", False),
+                    ],
+                    "correct": ["b"],
+                },
+                {
+                    "id": "q2",
+                    "type": "multiple",
+                    "prompt": "q2",
+                    "explain": None,
+                    "choices": [
+                        _choice("x", True),
+                        _choice("y", True),
+                        _choice("z", False, "not z"),
+                    ],
+                    "correct": ["x", "y"],
+                },
+                _tf("q3", False),
+                _tf("q4", True),
+                _tf("q5", True),
+            ],
+        }
     return {
-        "id": mid, "title": mid.title(), "version": version,
+        "id": mid,
+        "title": mid.title(),
+        "version": version,
         "content_sha256": hashlib.sha256(f"{mid}{version}".encode()).hexdigest(),
-        "criteria": ["CC2.2"], "roles": ["all-staff"], "when": ["onboarding", "annual"],
-        "stage": "onboarding", "recurrence": "annual", "duration": 10, "owner": None,
-        "review_by": None, "retrain_on_change": True, "url": f"{mid}/", "source": f"{mid}.md",
+        "criteria": ["CC2.2"],
+        "roles": ["all-staff"],
+        "when": ["onboarding", "annual"],
+        "stage": "onboarding",
+        "recurrence": "annual",
+        "duration": 10,
+        "owner": None,
+        "review_by": None,
+        "retrain_on_change": True,
+        "url": f"{mid}/",
+        "source": f"{mid}.md",
         "acknowledge": {"statement": STATEMENT, "statement_sha256": STATEMENT_SHA} if ack else None,
         "quiz": quiz,
     }
@@ -58,51 +95,88 @@ def _module(mid: str, reveal: str | None, version: int = 1, ack: bool = False) -
 def manifest() -> dict[str, Any]:
     """Modules: phishing (after_pass), open-book (always), closed-book (never), aup (ack only,
     version 3), reading (nothing to submit); one role, all-staff, with all of them."""
-    modules = [_module("phishing", "after_pass"), _module("open-book", "always"),
-               _module("closed-book", "never"), _module("aup", None, version=3, ack=True),
-               _module("reading", None)]
+    modules = [
+        _module("phishing", "after_pass"),
+        _module("open-book", "always"),
+        _module("closed-book", "never"),
+        _module("aup", None, version=3, ack=True),
+        _module("reading", None),
+    ]
     return {
-        "format": 1, "built_at": "2026-01-01T00:00:00Z", "commit": "abc123",
+        "format": 1,
+        "built_at": "2026-01-01T00:00:00Z",
+        "commit": "abc123",
         "settings": {"onboarding_days": 30, "grace_days": 30, "due_soon_days": 14},
-        "criteria": {}, "modules": {m["id"]: m for m in modules},
-        "roles": {"all-staff": {"id": "all-staff", "title": "Everyone", "extends": [],
-                                "ancestry": ["all-staff"], "departments": [], "criteria": [],
-                                "path": [{"module": m["id"], "stage": "onboarding",
-                                          "pulled_in": False} for m in modules]}},
+        "criteria": {},
+        "modules": {m["id"]: m for m in modules},
+        "roles": {
+            "all-staff": {
+                "id": "all-staff",
+                "title": "Everyone",
+                "extends": [],
+                "ancestry": ["all-staff"],
+                "departments": [],
+                "criteria": [],
+                "path": [
+                    {"module": m["id"], "stage": "onboarding", "pulled_in": False} for m in modules
+                ],
+            }
+        },
     }
 
 
 RIGHT = {"q1": ["b"], "q2": ["x", "y"], "q3": ["false"], "q4": ["true"], "q5": ["true"]}
 
 
-def attempt(module: str = "phishing", answers: dict[str, list[str]] | None = None,
-            **extra: Any) -> dict[str, Any]:
+def attempt(
+    module: str = "phishing", answers: dict[str, list[str]] | None = None, **extra: Any
+) -> dict[str, Any]:
     """An attempt body with a fresh id (all answers right unless given)."""
-    return {"attempt_id": str(uuid.uuid4()), "module": module, "version": 1,
-            "answers": RIGHT if answers is None else answers, **extra}
+    return {
+        "attempt_id": str(uuid.uuid4()),
+        "module": module,
+        "version": 1,
+        "answers": RIGHT if answers is None else answers,
+        **extra,
+    }
 
 
 def ack(**extra: Any) -> dict[str, Any]:
-    return {"ack_id": str(uuid.uuid4()), "module": "aup", "version": 3,
-            "statement_sha256": STATEMENT_SHA, **extra}
+    return {
+        "ack_id": str(uuid.uuid4()),
+        "module": "aup",
+        "version": 3,
+        "statement_sha256": STATEMENT_SHA,
+        **extra,
+    }
 
 
 def feedback(**extra: Any) -> dict[str, Any]:
-    body = {"feedback_id": str(uuid.uuid4()), "module": "phishing", "kind": "question",
-            "text": "Is a QR code in an email always phishing?", "anonymous": False}
+    body = {
+        "feedback_id": str(uuid.uuid4()),
+        "module": "phishing",
+        "kind": "question",
+        "text": "Is a QR code in an email always phishing?",
+        "anonymous": False,
+    }
     return {**body, **extra}
 
 
-def make_service(url: str, identity: IdentityConfig | None = None,
-                 admin_token: str | None = "admin-secret") -> RecordsService:
-    return RecordsService(manifest(), Store(url), identity or IdentityConfig(),
-                          admin_token=admin_token)
+def make_service(
+    url: str, identity: IdentityConfig | None = None, admin_token: str | None = "admin-secret"
+) -> RecordsService:
+    return RecordsService(
+        manifest(), Store(url), identity or IdentityConfig(), admin_token=admin_token
+    )
 
 
 @contextmanager
-def running(url: str, identity: IdentityConfig | None = None,
-            client: tuple[str, int] = ("127.0.0.1", 50000),
-            admin_token: str | None = "admin-secret") -> Iterator[AppClient]:
+def running(
+    url: str,
+    identity: IdentityConfig | None = None,
+    client: tuple[str, int] = ("127.0.0.1", 50000),
+    admin_token: str | None = "admin-secret",
+) -> Iterator[AppClient]:
     """The app on `url`, lifespan started, as an in-process client."""
     service = make_service(url, identity, admin_token)
     try:

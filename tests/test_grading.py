@@ -62,7 +62,9 @@ def test_true_false_with_both_is_refused():
 def test_unknown_question_and_choice_are_refused():
     with pytest.raises(UnknownQuestion, match="module 'phishing' has no question 'q9'"):
         grade_attempt(module(), {"q9": ["a"]})
-    with pytest.raises(UnknownChoice, match="question 'q1' has no choice 'd'; its choices are a, b, c"):
+    with pytest.raises(
+        UnknownChoice, match="question 'q1' has no choice 'd'; its choices are a, b, c"
+    ):
         grade_attempt(module(), {"q1": ["d"]})
 
 

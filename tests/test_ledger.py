@@ -20,10 +20,22 @@ from builder.records.storage import PendingRecord, Store
 
 
 def pending(n: int, email: str | None = "ann@example.com") -> PendingRecord:
-    return PendingRecord("feedback", f"id-{n}", email, "phishing", "0" * 64,
-                         {"text": f"note {n}", "feedback_kind": "question"},
-                         {"feedback_id": f"id-{n}", "module": "phishing", "version": 1,
-                          "kind": "question", "anonymous": email is None, "text": f"note {n}"})
+    return PendingRecord(
+        "feedback",
+        f"id-{n}",
+        email,
+        "phishing",
+        "0" * 64,
+        {"text": f"note {n}", "feedback_kind": "question"},
+        {
+            "feedback_id": f"id-{n}",
+            "module": "phishing",
+            "version": 1,
+            "kind": "question",
+            "anonymous": email is None,
+            "text": f"note {n}",
+        },
+    )
 
 
 @pytest.fixture
@@ -132,9 +144,12 @@ def test_rewritten_history_is_reported_against_the_anchor(store: Store):
         payload = row.payload.replace("note 2", "forged") if row.seq == 2 else row.payload
         digest = chain_hash(row.seq, prev, payload)
         with store.transaction(write=True) as conn:
-            conn.execute(sa.text("UPDATE ledger SET payload = :p, prev_hash = :prev, hash = :h "
-                                 "WHERE seq = :s"),
-                         {"p": payload, "prev": prev, "h": digest, "s": row.seq})
+            conn.execute(
+                sa.text(
+                    "UPDATE ledger SET payload = :p, prev_hash = :prev, hash = :h WHERE seq = :s"
+                ),
+                {"p": payload, "prev": prev, "h": digest, "s": row.seq},
+            )
         prev = digest
     assert verify_rows(store.iter_rows()).ok
     verdict = verify_rows(store.iter_rows(), anchor)
@@ -142,8 +157,11 @@ def test_rewritten_history_is_reported_against_the_anchor(store: Store):
 
 
 def test_verify_rows_pure_detects_a_bad_prev_hash():
-    payload = canonical_json({"kind": "ack", "id": "x", "person": None, "recorded_at": "t",
-                              "module": "m"})
-    row = LedgerRow(1, "ack", "x", "t", None, "m", payload, "f" * 64, chain_hash(1, "f" * 64, payload))
+    payload = canonical_json(
+        {"kind": "ack", "id": "x", "person": None, "recorded_at": "t", "module": "m"}
+    )
+    row = LedgerRow(
+        1, "ack", "x", "t", None, "m", payload, "f" * 64, chain_hash(1, "f" * 64, payload)
+    )
     verdict = verify_rows([row])
     assert verdict.bad_seq == 1 and "prev_hash" in verdict.reason

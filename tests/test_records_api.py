@@ -1,0 +1,195 @@
+"""The records API in-process, on SQLite and PostgreSQL: grading, replays, identity, reports."""
+
+from __future__ import annotations
+
+import json
+import time
+
+from builder.records.identity import IdentityConfig, make_token, parse_networks
+from builder.records.ledger import verify_rows
+from builder.records.storage import Store
+from tests.records_support import ANN, BOB, RIGHT, STATEMENT_SHA, ack, attempt, feedback, running
+
+ADMIN = {"Authorization": "Bearer admin-secret"}
+
+
+def test_attempt_is_graded_recorded_and_answered(database_url: str):
+    with running(database_url) as c:
+        body = attempt(answers={**RIGHT, "q1": ["a"]}, started_at="2026-03-01T09:00:00Z")
+        r = c.post("/api/attempts", json=body, headers=ANN)
+        assert r.status_code == 201
+        out = r.json()
+        assert {
+            k: out[k]
+            for k in (
+                "attempt_id",
+                "module",
+                "version",
+                "score",
+                "score_percent",
+                "pass_mark",
+                "passed",
+                "seq",
+            )
+        } == {
+            "attempt_id": body["attempt_id"],
+            "module": "phishing",
+            "version": 1,
+            "score": 0.8,
+            "score_percent": 80,
+            "pass_mark": 80,
+            "passed": True,
+            "seq": 1,
+        }
+        assert out["questions"][0] == {
+            "id": "q1",
+            "correct": False,
+            "selected": ["a"],
+            "explain": "why q1",
+            "feedback": [{"choice": "a", "text": "a is the lure"}],
+            "correct_choices": ["b"],
+        }
+        assert len(out["record_hash"]) == 64 and out["recorded_at"].endswith("Z")
+    store = Store(database_url)
+    row = next(store.iter_rows())
+    payload = json.loads(row.payload)
+    assert payload["build_commit"] == "abc123" and payload["criteria"] == ["CC2.2"]
+    assert payload["started_at"] == "2026-03-01T09:00:00Z" and payload["content_sha256"]
+    assert payload["questions"][0] == {"id": "q1", "selected": ["a"], "correct": False}
+    store.close()
+
+
+def test_failed_after_pass_attempt_reveals_nothing(database_url: str):
+    with running(database_url) as c:
+        out = c.post("/api/attempts", json=attempt(answers={"q1": ["b"]}), headers=ANN).json()
+        assert out["passed"] is False
+        assert not any("correct_choices" in q for q in out["questions"])
+
+
+def test_identical_replay_gets_the_same_answer_and_stores_nothing(database_url: str):
+    with running(database_url) as c:
+        body = attempt()
+        first = c.post("/api/attempts", json=body, headers=ANN)
+        again = c.post("/api/attempts", json=body, headers=ANN)
+        assert (first.status_code, again.status_code) == (201, 200)
+        assert again.json() == first.json()
+        assert c.get("/api/health").json()["ledger"]["seq"] == 1
+
+
+def test_ack_and_its_replay(database_url: str):
+    with running(database_url) as c:
+        body = ack()
+        r = c.post("/api/acknowledgements", json=body, headers=ANN)
+        assert r.status_code == 201
+        assert set(r.json()) == {"ack_id", "module", "version", "recorded_at", "seq", "record_hash"}
+        assert c.post("/api/acknowledgements", json=body, headers=ANN).json() == r.json()
+        assert body["statement_sha256"] == STATEMENT_SHA
+
+
+def test_anonymous_feedback_stores_no_identity(database_url: str):
+    carol = {"X-TrustPath-User": "carol@example.com"}
+    with running(database_url) as c:
+        r = c.post("/api/feedback", json=feedback(anonymous=True, kind="concern"), headers=carol)
+        assert r.status_code == 201 and set(r.json()) == {"feedback_id", "recorded_at", "seq"}
+    store = Store(database_url)
+    row = next(store.iter_rows())
+    assert row.person_id is None and json.loads(row.payload)["person"] is None
+    assert "carol" not in row.payload
+    assert store.person("carol@example.com") is None  # not even a people row
+    store.close()
+
+
+def test_identity_comes_from_the_header_not_the_body(database_url: str):
+    with running(database_url) as c:
+        body = attempt(email="mallory@example.com")
+        assert c.post("/api/attempts", json=body, headers=ANN).status_code == 422
+        del body["email"]
+        assert c.post("/api/attempts", json=body, headers=ANN).status_code == 201
+    store = Store(database_url)
+    assert store.person("mallory@example.com") is None
+    row = next(store.iter_rows())
+    assert row.person_id == store.person("ann@example.com")["person_id"]
+    store.close()
+
+
+def test_me_lists_path_modules_with_status(database_url: str):
+    with running(database_url) as c:
+        c.post("/api/attempts", json=attempt(), headers=ANN)
+        c.post("/api/attempts", json=attempt("open-book", answers={}), headers=ANN)
+        c.post("/api/acknowledgements", json=ack(), headers=ANN)
+        me = c.get("/api/me", headers=ANN).json()
+        assert me["email"] == "ann@example.com" and me["roles"] == ["all-staff"]
+        assert {m: s["status"] for m, s in me["modules"].items()} == {
+            "phishing": "done",
+            "open-book": "upcoming",
+            "closed-book": "upcoming",
+            "aup": "done",
+            "reading": "done",
+        }
+        aup = me["modules"]["aup"]  # the due engine (issue 7) adds rule, due and completed
+        assert (aup["status"], aup["version"]) == ("done", 3) and "due" in aup
+        assert c.get("/api/me", headers=BOB).json()["modules"]["phishing"]["status"] == "upcoming"
+
+
+def test_health_and_ledger_head(database_url: str):
+    with running(database_url) as c:
+        c.post("/api/feedback", json=feedback(), headers=ANN)
+        health = c.get("/api/health").json()
+        assert health["status"] == "ok" and health["identity"] == "open"
+        assert health["database"] == ("postgresql" if "postgresql" in database_url else "sqlite")
+        head = c.get("/api/reports/ledger-head", headers=ADMIN)
+        assert head.status_code == 200 and head.json() == health["ledger"]
+        assert head.json()["seq"] == 1
+
+
+def test_header_identity_from_a_trusted_proxy(database_url: str):
+    config = IdentityConfig("header", trusted_proxies=parse_networks(["10.0.0.0/8"]))
+    with running(database_url, config, client=("10.1.2.3", 5000)) as c:
+        r = c.post(
+            "/api/attempts", json=attempt(), headers={"X-Forwarded-Email": "Ann@Example.com"}
+        )
+        assert r.status_code == 201
+        assert (
+            c.get("/api/me", headers={"X-Forwarded-Email": "ann@example.com"}).json()["modules"][
+                "phishing"
+            ]["status"]
+            == "done"
+        )
+        # the open-mode header means nothing here
+        assert c.get("/api/me", headers=ANN).status_code == 401
+
+
+def test_token_identity(database_url: str):
+    secret = b"0123456789abcdef-test-secret"
+    token = make_token(secret, "ann@example.com", int(time.time()) + 3600)
+    with running(database_url, IdentityConfig("token", secret=secret)) as c:
+        auth = {"Authorization": f"Bearer {token}"}
+        assert c.post("/api/attempts", json=attempt(), headers=auth).status_code == 201
+        assert c.get("/api/me", headers=auth).json()["email"] == "ann@example.com"
+
+
+def test_all_records_form_a_valid_chain(database_url: str):
+    with running(database_url) as c:
+        for _ in range(5):
+            c.post("/api/attempts", json=attempt(), headers=ANN)
+            c.post("/api/feedback", json=feedback(anonymous=True), headers=BOB)
+        c.post("/api/acknowledgements", json=ack(), headers=BOB)
+    store = Store(database_url)
+    verdict = verify_rows(store.iter_rows(), store.head())
+    assert verdict.ok and verdict.rows == 11
+    store.close()
+
+
+def test_openapi_lists_every_route(database_url: str):
+    with running(database_url) as c:
+        doc = c.get("/api/openapi.json").json()
+    assert doc["openapi"] == "3.1.0"
+    assert set(doc["paths"]) >= {
+        "/api/attempts",
+        "/api/acknowledgements",
+        "/api/feedback",
+        "/api/me",
+        "/api/health",
+        "/api/openapi.json",
+        "/api/reports/ledger-head",
+    }

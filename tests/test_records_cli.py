@@ -1,0 +1,118 @@
+"""`trustpath records head|verify|forget|links`: exact output and exit codes."""
+
+from __future__ import annotations
+
+import csv
+import io
+import time
+from pathlib import Path
+from urllib.parse import parse_qs, urlsplit
+
+import pytest
+from click.testing import CliRunner
+
+from builder.cli import cli
+from builder.records.identity import read_token
+from builder.records.storage import Store
+from tests.test_ledger import pending, raw, unguard
+
+
+@pytest.fixture
+def store(database_url: str):
+    s = Store(database_url)
+    s.migrate()
+    s.append([pending(n) for n in range(1, 4)])
+    yield s
+    s.close()
+
+
+def run(*args: str, env: dict[str, str] | None = None):
+    return CliRunner().invoke(cli, list(args), env=env, catch_exceptions=False)
+
+
+def test_head_prints_seq_and_hash(store: Store):
+    result = run("records", "--database", store.url, "head")
+    assert result.exit_code == 0 and result.output == f"{store.head()}\n"
+
+
+def test_default_database_is_under_the_project(tmp_path: Path):
+    result = run("--project", str(tmp_path), "records", "head", env={"TRUSTPATH_DATABASE_URL": ""})
+    assert result.output == "0:" + "0" * 64 + "\n"
+    assert (tmp_path / ".trustpath" / "records.db").is_file()
+
+
+def test_verify_ok_and_broken(store: Store):
+    anchor = str(store.head())
+    ok = run("records", "--database", store.url, "verify", "--head", anchor)
+    assert ok.exit_code == 0 and ok.output == f"ledger ok: 3 rows, head {anchor}\n"
+    unguard(store)
+    raw(store, "UPDATE ledger SET payload = replace(payload, 'note 2', 'note 7') WHERE seq = 2")
+    bad = run("records", "--database", store.url, "verify")
+    assert bad.exit_code == 1
+    assert bad.output == (
+        "ledger broken at seq 2: hash does not match the row's content (the row was changed)\n"
+    )
+
+
+def test_verify_reports_a_cut_tail_against_the_anchor(store: Store):
+    anchor = str(store.head())
+    unguard(store)
+    raw(store, "DELETE FROM ledger WHERE seq = 3")
+    result = run("records", "--database", store.url, "verify", "--head", anchor)
+    assert result.exit_code == 1
+    assert result.output == (
+        "ledger broken at seq 3: the ledger ends at seq 2 but the anchor names seq 3: "
+        "rows were cut off the end\n"
+    )
+
+
+def test_verify_rejects_a_malformed_anchor(store: Store):
+    result = run("records", "--database", store.url, "verify", "--head", "nonsense")
+    assert result.exit_code == 2 and "is not SEQ:HASH" in result.output
+
+
+def test_forget_keeps_the_chain(store: Store):
+    result = run("records", "--database", store.url, "forget", "Ann@Example.com")
+    assert result.exit_code == 0 and result.output.startswith("forgot ann@example.com: person p_")
+    assert store.person("ann@example.com") is None
+    assert run("records", "--database", store.url, "verify").exit_code == 0
+    again = run("records", "--database", store.url, "forget", "ann@example.com")
+    assert again.exit_code == 1 and "no person with email 'ann@example.com'" in again.output
+
+
+def test_links_prints_signed_urls(tmp_path: Path):
+    roster = tmp_path / "roster.csv"
+    roster.write_text(
+        "email,name,department,roles,start_date,end_date,status,employment\n"
+        "ann@example.com,Ann,Eng,engineer,2026-01-05,,active,employee\n"
+        "Bob@Example.com,Bob,Sales,all-staff,2026-02-01,,active,contractor\n"
+    )
+    secret = "0123456789abcdef-secret"
+    result = run(
+        "records",
+        "links",
+        str(roster),
+        "--base-url",
+        "https://t.example.com/?x=1",
+        "--days",
+        "2",
+        env={"TRUSTPATH_SECRET": secret},
+    )
+    assert result.exit_code == 0, result.output
+    rows = list(csv.DictReader(io.StringIO(result.output)))
+    assert [r["email"] for r in rows] == ["ann@example.com", "bob@example.com"]
+    url = urlsplit(rows[1]["url"])
+    query = parse_qs(url.query)
+    assert url.netloc == "t.example.com" and query["x"] == ["1"]
+    assert read_token(secret.encode(), query["tp_token"][0]) == "bob@example.com"
+    with pytest.raises(Exception, match="expired"):
+        read_token(secret.encode(), query["tp_token"][0], now=time.time() + 3 * 86400)
+
+
+def test_links_needs_the_secret(tmp_path: Path):
+    roster = tmp_path / "roster.csv"
+    roster.write_text("email\nann@example.com\n")
+    result = run(
+        "records", "links", str(roster), "--base-url", "https://t/", env={"TRUSTPATH_SECRET": ""}
+    )
+    assert result.exit_code == 1 and "set TRUSTPATH_SECRET" in result.output
