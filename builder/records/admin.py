@@ -40,7 +40,7 @@ class ReportRoute:
     summary: str
     schema: dict[str, Any]
     endpoint: ReportEndpoint
-    media_type: str = "application/json"
+    media_type: str | tuple[str, ...] = "application/json"  # a tuple: one of several
     parameters: tuple[dict[str, Any], ...] = ()  # OpenAPI parameter objects (query strings)
 
 
@@ -52,7 +52,7 @@ def report_route(
     *,
     summary: str,
     schema: dict[str, Any],
-    media_type: str = "application/json",
+    media_type: str | tuple[str, ...] = "application/json",
     parameters: tuple[dict[str, Any], ...] = (),
 ) -> Callable[[ReportEndpoint], ReportEndpoint]:
     """Register an admin-only GET endpoint at /api/reports{path}."""

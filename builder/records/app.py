@@ -124,13 +124,14 @@ async def api_not_found(request: Request) -> Response:
                 "method_not_allowed",
                 f"{request.method} is not allowed here",
                 {"allowed": allowed},
+                headers={"Allow": ", ".join(allowed)},
             )
     raise ApiError(404, "not_found", f"no API route {request.url.path}")
 
 
 async def on_api_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, ApiError)
-    return JSONResponse(exc.body(), status_code=exc.status)
+    return JSONResponse(exc.body(), status_code=exc.status, headers=exc.headers)
 
 
 async def on_http_error(request: Request, exc: Exception) -> Response:

@@ -16,7 +16,7 @@ _ERRORS = {
     "409": "Stale version, changed statement, or an id replayed with another body",
     "413": "Body over 64 KiB",
     "415": "Content type is not application/json",
-    "422": "Body does not match the schema, or names unknown questions or choices",
+    "422": "Body (or query) does not match the schema, or names unknown questions or choices",
     "503": "The database is unavailable",
 }
 _IDENTITY_SCHEMES = {"open": "userHeader", "header": "proxyHeader", "token": "personToken"}
@@ -115,9 +115,16 @@ def openapi_document(identity_mode: str, header: str = "X-Forwarded-Email") -> d
                 "responses": {
                     "200": {
                         "description": report.summary,
-                        "content": {report.media_type: {"schema": report.schema}},
+                        "content": {
+                            mt: {"schema": report.schema}
+                            for mt in (
+                                (report.media_type,)
+                                if isinstance(report.media_type, str)
+                                else report.media_type
+                            )
+                        },
                     },
-                    **_errors("400", "401", "403", "503"),
+                    **_errors("400", "401", "403", "422", "503"),
                 },
             }
         }
