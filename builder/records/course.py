@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -29,7 +30,7 @@ class CourseModule:
     review_by: dt.date | None = None
     owner: str | None = None
 
-    @property
+    @cached_property
     def recurrence(self) -> str | None:
         """annual, semiannual or quarterly (the shortest cadence wins), or None."""
         for cadence in ("quarterly", "semiannual", "annual"):
@@ -37,14 +38,14 @@ class CourseModule:
                 return cadence
         return None
 
-    @property
+    @cached_property
     def offboarding_only(self) -> bool:
         """True when the module is only taken on the way out."""
         return "offboarding" in self.when and not (
             "onboarding" in self.when or self.recurrence is not None
         )
 
-    @property
+    @cached_property
     def trackable(self) -> bool:
         """A module is tracked when a record can complete it: a quiz or an acknowledgement."""
         return self.has_quiz or self.has_ack

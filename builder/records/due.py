@@ -54,7 +54,7 @@ class Person:
     role_history: tuple[RoleSpan, ...] = ()  # oldest first; empty: `roles` since start_date
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class Completion:
     """The latest record of one kind ("pass" or "ack") for one module version."""
 
@@ -67,7 +67,7 @@ Completions = Mapping[tuple[str, str], Sequence[Completion]]  # (person_id, modu
 FirstSeen = Mapping[tuple[str, int], dt.date]  # (module, version) -> first published
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class DueItem:
     person_id: str
     email: str
@@ -125,6 +125,8 @@ def completed_on(
     module: CourseModule, records: Iterable[Completion]
 ) -> tuple[dt.date | None, dt.date | None]:
     """(latest completion counting for the current version, latest completion of any version)."""
+    if not records:
+        return None, None
     passes: dict[int, dt.date] = {}
     acks: dict[int, dt.date] = {}
     for rec in records:
@@ -196,31 +198,42 @@ def due_item(
     )
 
 
+class PathCache:
+    """Per roles tuple: the set of module ids and the trackable modules in path order."""
+
+    def __init__(self, course: Course) -> None:
+        self.course = course
+        self.sets: dict[tuple[str, ...], frozenset[str]] = {}
+        self.ordered: dict[tuple[str, ...], tuple[CourseModule, ...]] = {}
+
+    def ids(self, roles: tuple[str, ...]) -> frozenset[str]:
+        if roles not in self.sets:
+            self.sets[roles] = frozenset(self.course.path_of(roles))
+        return self.sets[roles]
+
+    def modules(self, roles: tuple[str, ...]) -> tuple[CourseModule, ...]:
+        if roles not in self.ordered:
+            found = (self.course.modules.get(mid) for mid in self.course.path_of(roles))
+            self.ordered[roles] = tuple(m for m in found if m is not None and m.trackable)
+        return self.ordered[roles]
+
+
 def person_items(
     person: Person,
     course: Course,
     completions: Completions,
     first_seen: FirstSeen,
     as_of: dt.date,
-    path_cache: dict[tuple[str, ...], frozenset[str]] | None = None,
+    cache: PathCache | None = None,
 ) -> list[DueItem]:
     """Every item of one person, path order, ignoring leave, exemption and end date."""
-    cache = path_cache if path_cache is not None else {}
-
-    def path(roles: tuple[str, ...]) -> frozenset[str]:
-        if roles not in cache:
-            cache[roles] = frozenset(course.path_of(roles))
-        return cache[roles]
-
+    paths = cache or PathCache(course)
     spans = spans_of(person, as_of)
     items: list[DueItem] = []
-    for mid in course.path_of(spans[-1].roles):
-        module = course.modules.get(mid)
-        if module is None or not module.trackable:
-            continue
+    for module in paths.modules(spans[-1].roles):
         assigned = spans[-1].since
-        for span in reversed(spans):
-            if mid not in path(span.roles):
+        for span in reversed(spans[:-1]):  # how long has the module been on the path?
+            if module.id not in paths.ids(span.roles):
                 break
             assigned = span.since
         assigned = max(assigned, person.start_date)
@@ -228,7 +241,7 @@ def person_items(
             person,
             module,
             assigned,
-            completions.get((person.person_id, mid), ()),
+            completions.get((person.person_id, module.id), ()),
             course,
             first_seen,
             as_of,
@@ -247,7 +260,7 @@ def due_items(
 ) -> DueReport:
     """Items of everyone counted on `as_of`, and the people on leave or exempt."""
     report = DueReport(as_of=as_of)
-    cache: dict[tuple[str, ...], frozenset[str]] = {}
+    cache = PathCache(course)
     for person in people:
         if person.start_date > as_of or (person.end_date is not None and person.end_date < as_of):
             continue

@@ -31,12 +31,12 @@ POPULATION_COLUMNS = (
     "in_time", "days",
 )  # fmt: skip
 ADL = "http://adlnet.gov/expapi/verbs/"
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+_FORMULA_START = frozenset("=+-@\t\r")
 
 
 def safe_cell(value: Any) -> Any:
     """A CSV cell that spreadsheets will not run: text starting like a formula gets a `'`."""
-    if isinstance(value, str) and value.startswith(_FORMULA_START):
+    if type(value) is str and value[:1] in _FORMULA_START:
         return "'" + value
     return value
 
@@ -67,6 +67,8 @@ def evidence_record(row: dict[str, Any]) -> dict[str, Any]:
 
 
 def _csv_value(value: Any) -> Any:
+    if type(value) is str:
+        return "'" + value if value[:1] in _FORMULA_START else value
     if isinstance(value, list | tuple):
         value = ";".join(str(v) for v in value)
     elif isinstance(value, bool):

@@ -65,6 +65,7 @@ def import_roster(
         ids = dict(conn.execute(sa.select(PEOPLE.c.email, PEOPLE.c.person_id)).all())
         by_email = {r.email: r for r in rows}
         history: list[dict[str, Any]] = []
+        adds: list[dict[str, Any]] = []
         for change in changes:
             if change.kind == "unchanged":
                 continue
@@ -76,10 +77,7 @@ def import_roster(
             values["note"] = values["note"] or None
             if change.kind == "add":
                 person_id = new_person_id()
-                conn.execute(
-                    sa.insert(PEOPLE),
-                    [dict(values, person_id=person_id, email=change.email, created_at=now)],
-                )
+                adds.append(dict(values, person_id=person_id, email=change.email, created_at=now))
             else:
                 person_id = ids[change.email]
                 conn.execute(sa.update(PEOPLE).where(PEOPLE.c.person_id == person_id), [values])
@@ -95,6 +93,8 @@ def import_roster(
                 }
                 for k, (old, new) in change.fields.items()
             ]
+        if adds:
+            conn.execute(sa.insert(PEOPLE), adds)
         if history:
             conn.execute(sa.insert(HISTORY), history)
     return changes

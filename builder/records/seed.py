@@ -150,6 +150,8 @@ def append_records(store: Store, records: Iterable[dict[str, Any]], chunk: int =
     projection_sql = {k: insert_sql(t, c) for k, (t, c) in _PROJECTION_COLS.items()}
     count = 0
     with store.transaction(write=True) as conn:
+        if store.kind == "sqlite":  # random-key index inserts need more than the 2 MB default
+            conn.exec_driver_sql("PRAGMA cache_size=-262144")
         head = store.head(conn)
         seq, prev = head.seq, head.hash
         for batch in _chunks(records, chunk):
