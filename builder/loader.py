@@ -12,9 +12,9 @@ from typing import Any
 from builder.checks import check_cross_references, check_quiz
 from builder.config import Settings
 from builder.criteria import load_catalogue
-from builder.diagnostics import Diagnostic, error
+from builder.diagnostics import Diagnostic, error, warning
 from builder.model import DEFAULT_WHEN, Choice, Curriculum, Module, Question, Quiz, Role
-from builder.schema_check import check_schema
+from builder.schema_check import check_schema, label
 from builder.sources import FileSystemSource, Source
 from builder.yamlsource import SourceMap, YamlProblem, parse_yaml
 
@@ -100,6 +100,17 @@ def _read(source: Source, rel: str, settings: Settings, found: list[Diagnostic])
         found.append(error(rel, (1, 1), "empty-file", "file is empty"))
         return None
     return text
+
+
+def _comment_cuts(smap: SourceMap, rel: str, found: list[Diagnostic]) -> None:
+    for path, pos in smap.cut_by_comment:
+        found.append(
+            warning(
+                rel, pos, "cut-by-comment",
+                f"'{label(path)}' stops here: YAML reads ' #' and what follows as a comment; "
+                "quote the whole value if the text goes on",
+            )
+        )
 
 
 def _mapping(value: Any, smap: SourceMap, rel: str, what: str, found: list[Diagnostic]) -> bool:
@@ -191,6 +202,7 @@ def _load_module(
     except YamlProblem as exc:
         found.append(error(rel, exc.position, exc.code, exc.message))
         return None, None
+    _comment_cuts(smap, rel, found)
     if not _mapping(data, smap, rel, "front matter", found):
         return None, None
     module_id = data.get("id") if isinstance(data.get("id"), str) else None
@@ -238,6 +250,7 @@ def _load_role(
     except YamlProblem as exc:
         found.append(error(rel, exc.position, exc.code, exc.message))
         return None
+    _comment_cuts(smap, rel, found)
     if not _mapping(data, smap, rel, "role file", found):
         return None
     problems = check_schema("role", data, smap, rel)

@@ -36,7 +36,8 @@ def _fast_validator(name: str) -> Callable[[Any], Any]:
     return fastjsonschema.compile(schema)  # type: ignore[no-any-return]
 
 
-def _label(path: PathKey) -> str:
+def label(path: PathKey) -> str:
+    """A key path as authors write it: quiz.questions[2].id."""
     out = ""
     for part in path:
         out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
@@ -76,7 +77,7 @@ def check_schema(name: str, data: Any, smap: SourceMap, rel_path: str) -> list[D
                     misspelt.add((tuple(err.absolute_path), match))
     for err in errors:
         path: PathKey = tuple(err.absolute_path)
-        label = _label(path)
+        label = label(path)
         kind = err.validator
         if kind == "additionalProperties":
             allowed = list(_subschema(err.schema, root).get("properties", {}))

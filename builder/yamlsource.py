@@ -40,6 +40,8 @@ class SourceMap:
 
     values: dict[PathKey, Position] = field(default_factory=dict)
     keys: dict[PathKey, Position] = field(default_factory=dict)
+    # Unquoted text cut short by ` #`, which YAML reads as a comment: (path, where '#' is).
+    cut_by_comment: list[tuple[PathKey, Position]] = field(default_factory=list)
 
     def at(self, path: PathKey, *, key: bool = False) -> Position:
         """The position of the value (or its key) at `path`, else of its nearest ancestor."""
@@ -82,12 +84,32 @@ def _scalar_value(node: yaml.ScalarNode) -> Any:
     return value
 
 
-def _build(node: yaml.Node, path: PathKey, smap: SourceMap, line_offset: int) -> Any:
+def _check_comment_cut(
+    node: yaml.ScalarNode, path: PathKey, smap: SourceMap, lines: list[str], line_offset: int
+) -> None:
+    """Record plain multi-word text followed on its line by ` #word` (likely not a comment)."""
+    end = node.end_mark
+    if node.style or node.tag != _STR or " " not in node.value or end.line >= len(lines):
+        return
+    rest = lines[end.line][end.column :]
+    stripped = rest.lstrip(" ")
+    if stripped.startswith("#") and rest != stripped and stripped[1:2] not in ("", " "):
+        column = end.column + len(rest) - len(stripped) + 1
+        smap.cut_by_comment.append((path, (end.line + 1 + line_offset, column)))
+
+
+def _build(
+    node: yaml.Node, path: PathKey, smap: SourceMap, line_offset: int, lines: list[str] | None
+) -> Any:
     smap.values[path] = _mark(node, line_offset)
     if isinstance(node, yaml.ScalarNode):
+        if lines is not None:
+            _check_comment_cut(node, path, smap, lines, line_offset)
         return _scalar_value(node)
     if isinstance(node, yaml.SequenceNode):
-        return [_build(item, (*path, i), smap, line_offset) for i, item in enumerate(node.value)]
+        return [
+            _build(item, (*path, i), smap, line_offset, lines) for i, item in enumerate(node.value)
+        ]
     if isinstance(node, yaml.MappingNode):
         result: dict[str, Any] = {}
         for key_node, value_node in node.value:
@@ -107,7 +129,7 @@ def _build(node: yaml.Node, path: PathKey, smap: SourceMap, line_offset: int) ->
                     "YAML would silently keep only the last",
                 )
             smap.keys[(*path, key)] = _mark(key_node, line_offset)
-            result[key] = _build(value_node, (*path, key), smap, line_offset)
+            result[key] = _build(value_node, (*path, key), smap, line_offset, lines)
         return result
     raise YamlProblem(_mark(node, line_offset), "yaml-syntax", "unsupported YAML node")
 
@@ -139,7 +161,8 @@ def parse_yaml(text: str, *, line_offset: int = 0) -> tuple[Any, SourceMap]:
         smap.values[()] = (1 + line_offset, 1)
         return None, smap
     try:
-        value = _build(node, (), smap, line_offset)
+        lines = text.splitlines() if "#" in text else None
+        value = _build(node, (), smap, line_offset, lines)
     except yaml.constructor.ConstructorError as exc:
         mark = exc.problem_mark
         pos = (mark.line + 1 + line_offset, mark.column + 1) if mark else (1 + line_offset, 1)
