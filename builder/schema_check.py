@@ -77,7 +77,7 @@ def check_schema(name: str, data: Any, smap: SourceMap, rel_path: str) -> list[D
                     misspelt.add((tuple(err.absolute_path), match))
     for err in errors:
         path: PathKey = tuple(err.absolute_path)
-        label = label(path)
+        where = label(path)
         kind = err.validator
         if kind == "additionalProperties":
             allowed = list(_subschema(err.schema, root).get("properties", {}))
@@ -87,16 +87,18 @@ def check_schema(name: str, data: Any, smap: SourceMap, rel_path: str) -> list[D
                         rel_path,
                         smap.at((*path, key), key=True),
                         "unknown-key",
-                        f"unknown key '{key}'{' in ' + label if path else ''}"
+                        f"unknown key '{key}'{' in ' + where if path else ''}"
                         f"{did_you_mean(key, allowed)}",
                     )
                 )
         elif kind == "required":
             for key in err.validator_value:
                 if key not in err.instance and (path, key) not in misspelt:
-                    where = f" in {label}" if path else ""
+                    inside = f" in {where}" if path else ""
                     found.append(
-                        error(rel_path, smap.at(path), "missing-key", f"missing key '{key}'{where}")
+                        error(
+                            rel_path, smap.at(path), "missing-key", f"missing key '{key}'{inside}"
+                        )
                     )
         elif kind == "type":
             expected = err.validator_value
@@ -106,7 +108,7 @@ def check_schema(name: str, data: Any, smap: SourceMap, rel_path: str) -> list[D
                     rel_path,
                     smap.at(path),
                     "invalid-type",
-                    f"'{label}' must be {'an' if expected[0] in 'aeiou' else 'a'} {expected}, "
+                    f"'{where}' must be {'an' if expected[0] in 'aeiou' else 'a'} {expected}, "
                     f"not {type_name(err.instance)} ({err.instance!r})",
                 )
             )
@@ -117,7 +119,7 @@ def check_schema(name: str, data: Any, smap: SourceMap, rel_path: str) -> list[D
                     rel_path,
                     smap.at(path),
                     "invalid-value",
-                    f"'{label}' is {err.instance!r}; expected one of {', '.join(options)}"
+                    f"'{where}' is {err.instance!r}; expected one of {', '.join(options)}"
                     f"{did_you_mean(str(err.instance), options)}",
                 )
             )
@@ -136,11 +138,11 @@ def check_schema(name: str, data: Any, smap: SourceMap, rel_path: str) -> list[D
                     rel_path,
                     smap.at(path),
                     "invalid-value",
-                    f"'{label}' is {err.instance!r}; expected {hint}",
+                    f"'{where}' is {err.instance!r}; expected {hint}",
                 )
             )
         else:
             found.append(
-                error(rel_path, smap.at(path), "invalid-value", f"'{label}': {err.message}")
+                error(rel_path, smap.at(path), "invalid-value", f"'{where}': {err.message}")
             )
     return found
