@@ -295,3 +295,9 @@ def test_every_report_command_has_an_example(
     result = run(project, sqlite_url, *command, "--help")
     assert result.exit_code == 0
     assert "Example: trustpath records " in result.output
+
+
+def test_missing_project_is_a_message_not_a_traceback(tmp_path: Path, sqlite_url: str) -> None:
+    result = run(tmp_path / "nowhere", sqlite_url, "due")
+    assert result.exit_code == 1
+    assert "no mkdocs.yml" in result.output and "Traceback" not in result.output

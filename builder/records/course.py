@@ -74,6 +74,14 @@ class Course:
     commit: str | None = None
     raw: dict[str, Any] = field(default_factory=dict, repr=False)
 
+    @cached_property
+    def onboarding_window(self) -> dt.timedelta:
+        return dt.timedelta(days=self.onboarding_days)
+
+    @cached_property
+    def grace_window(self) -> dt.timedelta:
+        return dt.timedelta(days=self.grace_days)
+
     def path_of(self, roles: tuple[str, ...] | list[str]) -> list[str]:
         """Module ids on the union of the given roles' paths, first appearance first."""
         seen: dict[str, None] = {}

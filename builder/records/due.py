@@ -158,7 +158,7 @@ def due_item(
     """One person's item for one module, or None when nothing is (or will be) due."""
     soon = course.due_soon_days
     rule = "onboarding" if assigned <= person.start_date else "role-change"
-    initial = assigned + dt.timedelta(days=course.onboarding_days)
+    initial = assigned + course.onboarding_window
     current, latest = completed_on(module, records)
     months = RECURRENCE_MONTHS.get(module.recurrence or "")
     completed = current
@@ -174,7 +174,7 @@ def due_item(
         due, status = initial, "done"
     elif latest is not None:  # an older version was completed: retraining
         published = first_seen.get((module.id, module.version)) or course.built_at or as_of
-        rule, due = "retrain", max(published + dt.timedelta(days=course.grace_days), initial)
+        rule, due = "retrain", max(published + course.grace_window, initial)
         if months and add_months(latest, months) < due:
             rule, due = module.recurrence or rule, add_months(latest, months)
         completed = None

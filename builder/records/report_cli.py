@@ -8,6 +8,7 @@ click exceptions here, never tracebacks.
 from __future__ import annotations
 
 import datetime as dt
+import gc
 import json
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
@@ -112,6 +113,7 @@ def compute_due(ctx: click.Context, as_of: dt.date) -> tuple[DueReport, list[Per
     course = course_of(ctx)
     with open_store(ctx) as store:
         report, people = due_report(store, course, as_of)
+    gc.freeze()  # these objects live until exit: later collections need not scan them
     return report, people, course
 
 

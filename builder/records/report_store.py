@@ -8,6 +8,7 @@ the ledger's JSON payloads.
 from __future__ import annotations
 
 import datetime as dt
+import gc
 import json
 from typing import Any
 
@@ -185,11 +186,19 @@ def load_first_seen(conn: Connection) -> dict[tuple[str, int], dt.date]:
 
 def due_report(store: Store, course: Course, as_of: dt.date) -> tuple[DueReport, list[Person]]:
     """The due report of everyone on the roster, and the people it was computed for."""
-    with store.transaction() as conn:
-        people = load_people(conn)
-        completions = load_completions(conn)
-        first_seen = load_first_seen(conn)
-    return due_items(people, course, completions, first_seen, as_of), people
+    # Hundreds of thousands of small objects, none cyclic: the cyclic GC would rescan them
+    # over and over (it tripled the time at 10,000 people), so it pauses meanwhile.
+    paused = gc.isenabled()
+    gc.disable()
+    try:
+        with store.transaction() as conn:
+            people = load_people(conn)
+            completions = load_completions(conn)
+            first_seen = load_first_seen(conn)
+        return due_items(people, course, completions, first_seen, as_of), people
+    finally:
+        if paused:
+            gc.enable()
 
 
 def _answers_of(payload: dict[str, Any], course: Course) -> list[tuple[str, list[str], bool]]:
