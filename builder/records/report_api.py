@@ -142,7 +142,7 @@ async def feedback(request: Request, service: RecordsService) -> list[dict[str, 
 
 
 @report_route("/export", summary="Audit evidence for a window (CSV, JSON lines or xAPI)",
-              media_type="text/csv", parameters=(
+              media_type=("text/csv", "application/x-ndjson"), parameters=(
                   _param("from", "First day (inclusive)."), _param("to", "Last day (inclusive)."),
                   _param("format", "Output format.", ["csv", "jsonl", "xapi"]),
                   _param("population", "People who started / left.", ["new-hires", "leavers"])),
