@@ -301,3 +301,13 @@ def test_missing_project_is_a_message_not_a_traceback(tmp_path: Path, sqlite_url
     result = run(tmp_path / "nowhere", sqlite_url, "due")
     assert result.exit_code == 1
     assert "no mkdocs.yml" in result.output and "Traceback" not in result.output
+
+
+def test_due_csv_is_formula_safe(project: Path, sqlite_url: str) -> None:
+    populated(sqlite_url)
+    result = run(project, sqlite_url, "due", "--as-of", AS_OF, "--format", "csv")
+    rows = list(csv.DictReader(io.StringIO(result.output)))
+    assert len(rows) == 9
+    assert {r["department"] for r in rows if r["email"] == "eve@example.com"} == {
+        '\'=HYPERLINK("x")'
+    }

@@ -7,8 +7,10 @@ click exceptions here, never tracebacks.
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
 import gc
+import io
 import json
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
@@ -19,7 +21,7 @@ import click
 
 from builder.records.course import Course, CourseError, load_course
 from builder.records.due import STATUSES, DueItem, DueReport, Person, sort_items
-from builder.records.export import csv_text
+from builder.records.export import csv_text, safe_cell
 from builder.records.reports import completion_table, feedback_digest, question_stats
 from builder.records.storage import StorageError, Store, resolve_database_url
 
@@ -206,8 +208,19 @@ def add_report_commands(group: click.Group) -> None:
             and (module is None or i.module == module)
         ]
         items = sort_items(items)
-        rows = [item_dict(i) for i in items]
-        emit(rows, ["email", "department", "module", "rule", "due", "status", "completed"], fmt)
+        columns = ["email", "department", "module", "rule", "due", "status", "completed"]
+        if fmt == "csv":  # the big one: straight to the writer, no dict per row
+            out = io.StringIO()
+            writer = csv.writer(out, lineterminator="\n")
+            writer.writerow(columns)
+            writer.writerows(
+                (safe_cell(i.email), safe_cell(i.department), safe_cell(i.module), i.rule,
+                 i.due.isoformat(), i.status, i.completed.isoformat() if i.completed else "")
+                for i in items
+            )  # fmt: skip
+            click.echo(out.getvalue(), nl=False)
+        else:
+            emit([item_dict(i) for i in items], columns, fmt)
         excused = [e for e in report.excused if department is None or e.department == department]
         if fmt == "text":
             counts = {s: sum(i.status == s for i in items) for s in STATUSES}
