@@ -39,6 +39,15 @@ def body_digest(body: dict[str, Any]) -> str:
     return hashlib.sha256(canonical_json(body).encode("utf-8")).hexdigest()
 
 
+def _roles(stored: str | None) -> list[str]:
+    """people.roles (a JSON list of role ids); anything else reads as no roles."""
+    try:
+        roles = json.loads(stored or "[]")
+    except ValueError:
+        return []
+    return [r for r in roles if isinstance(r, str)] if isinstance(roles, list) else []
+
+
 def _grading(exc: GradingError) -> ApiError:
     return ApiError(exc.status, exc.code, exc.message, exc.details)
 
@@ -301,8 +310,8 @@ class RecordsService:
     async def me(self, identity: Identity) -> dict[str, Any]:
         """The person, their roles and each path module's status (GET /api/me)."""
         person = await self.read(self.store.person, identity.email)
-        roles = json.loads(person["roles"] or "[]") if person else []
-        roles = [r for r in roles if isinstance(r, str)] or default_roles(self.manifest)
+        roles = _roles(person["roles"]) if person else []
+        roles = roles or default_roles(self.manifest)
         modules = await self.read(  # the due engine (issue 7)
             person_statuses, self.store, self.manifest, person, roles
         )

@@ -1,0 +1,240 @@
+"""Records service throughput: graded, durable attempts/s against a bare Starlette route.
+
+Starts uvicorn (uvloop, httptools, one worker, no access log) on loopback, drives it with wrk
+(64 connections; bench/records_attempts.lua POSTs a unique valid attempt per request, identity
+`open` with a header), then runs a bare Starlette route returning a constant JSON under the
+same server settings. Prints attempts/s with p50/p99 latency, the bare route's requests/s,
+the PostgreSQL figures (a throwaway server, two workers), and last the ratio.
+
+Targets (issue 6, SQLite, one worker): ≥ 4,000 attempts/s, p99 ≤ 50 ms, ratio ≥ 0.25.
+
+Usage: .venv/bin/python bench/records.py [--seconds 10] [--no-postgres]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import re
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from builder.records.ledger import verify_rows  # noqa: E402
+from builder.records.server import ServeConfig  # noqa: E402
+from builder.records.storage import Store, resolve_database_url  # noqa: E402
+
+LUA = Path(__file__).with_name("records_attempts.lua")
+CONNECTIONS = 64
+
+# A bare Starlette route for comparison: uvicorn imports it from this file (`records:bare_app`).
+try:
+    from starlette.applications import Starlette
+    from starlette.requests import Request
+    from starlette.responses import JSONResponse
+    from starlette.routing import Route
+
+    async def _constant(request: Request) -> JSONResponse:
+        return JSONResponse({"status": "ok", "seq": 1, "hash": "0" * 64})
+
+    bare_app = Starlette(routes=[Route("/api/constant", _constant)])
+except ImportError:  # pragma: no cover
+    bare_app = None
+
+
+def manifest() -> dict[str, Any]:
+    """One module with three questions (single, multiple, true/false)."""
+
+    def choice(cid: str, correct: bool) -> dict[str, Any]:
+        return {"id": cid, "text": cid, "correct": correct, "feedback": f"about {cid}"}
+
+    questions = [
+        {
+            "id": "q1",
+            "type": "single",
+            "prompt": "?",
+            "explain": "e1",
+            "choices": [choice("a", False), choice("b", True)],
+            "correct": ["b"],
+        },
+        {
+            "id": "q2",
+            "type": "multiple",
+            "prompt": "?",
+            "explain": "e2",
+            "choices": [choice("x", True), choice("y", True), choice("z", False)],
+            "correct": ["x", "y"],
+        },
+        {
+            "id": "q3",
+            "type": "true_false",
+            "prompt": "?",
+            "explain": "e3",
+            "choices": [choice("true", False), choice("false", True)],
+            "correct": ["false"],
+        },
+    ]
+    module = {
+        "id": "bench",
+        "title": "Bench",
+        "version": 1,
+        "content_sha256": "0" * 64,
+        "criteria": ["CC2.2"],
+        "roles": ["all-staff"],
+        "acknowledge": None,
+        "quiz": {"pass_mark": 80, "reveal": "after_pass", "questions": questions},
+    }
+    return {
+        "format": 1,
+        "commit": "bench",
+        "modules": {"bench": module},
+        "roles": {"all-staff": {"id": "all-staff", "path": [{"module": "bench"}]}},
+    }
+
+
+def free_port() -> int:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def start(
+    target: str, port: int, env: dict[str, str], workers: int = 1, factory: bool = False
+) -> subprocess.Popen[bytes]:
+    cmd = [
+        sys.executable,
+        "-m",
+        "uvicorn",
+        target,
+        "--host",
+        "127.0.0.1",
+        "--port",
+        str(port),
+        "--loop",
+        "uvloop",
+        "--http",
+        "httptools",
+        "--no-access-log",
+        "--no-proxy-headers",
+        "--log-level",
+        "warning",
+        "--app-dir",
+        str(Path(__file__).parent),
+    ]
+    if workers > 1:
+        cmd += ["--workers", str(workers)]
+    if factory:
+        cmd.append("--factory")
+    proc = subprocess.Popen(cmd, env={**os.environ, **env}, cwd=ROOT)
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        try:
+            httpx.get(f"http://127.0.0.1:{port}/", timeout=1)
+            return proc
+        except httpx.HTTPError:
+            time.sleep(0.1)
+    proc.kill()
+    raise SystemExit(f"{target} did not start")
+
+
+def wrk(url: str, seconds: int, script: Path | None = None, run: int = 0) -> dict[str, float]:
+    cmd = ["wrk", "-t2", f"-c{CONNECTIONS}", f"-d{seconds}s", "--latency", "--timeout", "10s"]
+    if script:
+        cmd += ["-s", str(script)]
+    cmd.append(url)
+    if script:
+        cmd += ["--", str(run)]
+    out = subprocess.run(cmd, capture_output=True, text=True, check=True).stdout
+    figures = {"rps": float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))}  # type: ignore[union-attr]
+    tp = re.search(r"TP created=(\d+) others=(\d+) p50_us=(\d+) p99_us=(\d+)", out)
+    if tp:
+        figures.update(
+            created=int(tp.group(1)),
+            others=int(tp.group(2)),
+            p50=int(tp.group(3)) / 1000,
+            p99=int(tp.group(4)) / 1000,
+        )
+    return figures
+
+
+def attempts_run(
+    database: str, seconds: int, workdir: Path, workers: int, run: int
+) -> dict[str, float]:
+    """Serve the records app on `database`, drive it with wrk, check the ledger afterwards."""
+    path = workdir / "manifest.json"
+    path.write_text(json.dumps(manifest()))
+    url = resolve_database_url(workdir, database)
+    env = {
+        "TRUSTPATH_SERVE_CONFIG": ServeConfig(database_url=url, manifest_path=str(path)).to_env()
+    }
+    port = free_port()
+    proc = start("builder.records.server:app_from_env", port, env, workers, factory=True)
+    try:
+        wrk(f"http://127.0.0.1:{port}/api/attempts", 2, LUA, run + 1)  # warm-up
+        figures = wrk(f"http://127.0.0.1:{port}/api/attempts", seconds, LUA, run)
+    finally:
+        proc.terminate()
+        proc.wait()
+    store = Store(url)
+    verdict = verify_rows(store.iter_rows(), store.head())
+    store.close()
+    if not verdict.ok:
+        raise SystemExit(f"ledger check failed: {verdict}")
+    figures["stored"] = verdict.rows
+    return figures
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--seconds", type=int, default=10)
+    parser.add_argument("--no-postgres", action="store_true")
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory(prefix="trustpath-bench-") as tmp:
+        work = Path(tmp)
+        sqlite = attempts_run(str(work / "records.db"), args.seconds, work, 1, run=1)
+        port = free_port()
+        proc = start("records:bare_app", port, {})
+        try:
+            bare = wrk(f"http://127.0.0.1:{port}/api/constant", args.seconds)
+        finally:
+            proc.terminate()
+            proc.wait()
+        print(
+            f"SQLite, 1 worker, {CONNECTIONS} connections: {sqlite['rps']:,.0f} graded durable "
+            f"attempts/s, p50 {sqlite['p50']:.1f} ms, p99 {sqlite['p99']:.1f} ms "
+            f"({sqlite['created']:,} answered 201, {sqlite['others']:,} other; ledger verified)"
+        )
+        print(f"bare Starlette route, same settings: {bare['rps']:,.0f} requests/s")
+        if not args.no_postgres:
+            sys.path.insert(0, str(ROOT / "tests"))
+            from pg import PgServer  # the tests' throwaway server (initdb + pg_ctl, as postgres)
+
+            server = PgServer()
+            try:
+                pg = attempts_run(server.new_database(), args.seconds, work, 2, run=3)
+            finally:
+                server.stop()
+            print(
+                f"PostgreSQL, 2 workers, {CONNECTIONS} connections: {pg['rps']:,.0f} attempts/s, "
+                f"p50 {pg['p50']:.1f} ms, p99 {pg['p99']:.1f} ms "
+                "(throwaway server with fsync off; ledger verified)"
+            )
+        print(
+            f"ratio attempts/bare: {sqlite['rps'] / bare['rps']:.2f} "
+            f"(targets: >= 4000 attempts/s, p99 <= 50 ms, ratio >= 0.25)"
+        )
+
+
+if __name__ == "__main__":
+    main()
