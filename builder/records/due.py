@@ -25,6 +25,7 @@ import calendar
 import datetime as dt
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 from builder.records.course import RECURRENCE_MONTHS, Course, CourseModule
 
@@ -54,8 +55,7 @@ class Person:
     role_history: tuple[RoleSpan, ...] = ()  # oldest first; empty: `roles` since start_date
 
 
-@dataclass(slots=True)
-class Completion:
+class Completion(NamedTuple):
     """The latest record of one kind ("pass" or "ack") for one module version."""
 
     version: int
