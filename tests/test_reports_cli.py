@@ -280,6 +280,7 @@ def test_bad_input_is_a_usage_error(
 @pytest.mark.parametrize(
     "command",
     [
+        ["roster"],
         ["roster", "import"],
         ["due"],
         ["completion"],

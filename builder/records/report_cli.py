@@ -124,7 +124,10 @@ def add_report_commands(group: click.Group) -> None:
 
     @group.group("roster")
     def roster() -> None:
-        """The people the reports count: import the HR roster."""
+        """The people the reports count: import the HR roster.
+
+        Example: trustpath records roster import hr-export.csv --dry-run
+        """
 
     @roster.command("import")
     @click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
