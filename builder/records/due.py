@@ -14,6 +14,10 @@ Rules, for each active person on the roster and each trackable module on their r
 * people on leave or exempt are listed apart with their reason; leavers are not counted after
   their end date, people who have not started yet not before their start date.
 
+Each item has a `due` date: the next date it is due (for a one-off module already done, the
+date it was due) and a status: `overdue` after that date, `due_soon` within `due_soon_days`
+(14) of it, `upcoming` later, `done` when completed and not due again within that window.
+
 A module is completed by a passing attempt (quiz), an acknowledgement (acknowledge), or both
 when it has both (the later of the two is the completion date). A module with neither cannot
 be completed by any record: it is not tracked and produces no item.
