@@ -17,7 +17,7 @@ from sqlalchemy.engine import Connection
 
 from builder.records.course import Course
 from builder.records.due import Completion, DueReport, Person, RoleSpan, due_items
-from builder.records.migrations import utc_now
+from builder.records.migrations import lock_for_writing, utc_now
 from builder.records.report_migrations import report_tables
 from builder.records.reports import AnswerCount, FeedbackEntry
 from builder.records.roster import TRACKED, Change, RosterRow, plan_changes
@@ -239,6 +239,7 @@ def refresh_answers(store: Store, course: Course, batch: int = 5000) -> int:
     added = 0
     while True:
         with store.transaction(write=True) as conn:
+            lock_for_writing(conn)  # two refreshers must not project the same rows
             last = conn.execute(sa.select(sa.func.max(ANSWERS.c.seq))).scalar() or 0
             page = conn.execute(
                 sa.select(LEDGER.c.seq, LEDGER.c.payload)
