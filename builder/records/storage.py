@@ -17,7 +17,6 @@ import sqlite3
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -25,11 +24,21 @@ import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection, Engine
 
+from builder.records.entries import Duplicate, PendingRecord, StoredRecord, _stored
 from builder.records.ledger import GENESIS, Head, LedgerRow, canonical_json, chain_hash
 from builder.records.migrations import _v1_tables, apply_migrations, lock_for_writing, utc_now
 
 DATABASE_ENV = "TRUSTPATH_DATABASE_URL"
 DEFAULT_DATABASE = ".trustpath/records.db"
+__all__ = [
+    "Duplicate",
+    "PendingRecord",
+    "StorageError",
+    "Store",
+    "StoredRecord",
+    "new_person_id",
+    "resolve_database_url",
+]
 PROJECTIONS = {"attempt": "attempts", "ack": "acknowledgements", "feedback": "feedback"}
 
 _META = sa.MetaData()
@@ -71,51 +80,6 @@ def _sqlite_setup(engine: Engine) -> None:
     def _begin(conn: Connection) -> None:
         write = conn.get_execution_options().get("trustpath_write")
         conn.exec_driver_sql("BEGIN IMMEDIATE" if write else "BEGIN")
-
-
-@dataclass
-class PendingRecord:
-    """A ledger row waiting for its seq: the writer adds kind, id, person and time to payload."""
-
-    kind: str
-    client_id: str
-    email: str | None  # None: not linked to anyone (anonymous feedback)
-    module: str
-    body_sha256: str
-    payload: dict[str, Any]
-    projection: dict[str, Any] = field(default_factory=dict)
-
-
-@dataclass(frozen=True)
-class StoredRecord:
-    seq: int
-    kind: str
-    client_id: str
-    recorded_at: str
-    person_id: str | None
-    body_sha256: str
-    payload: dict[str, Any]
-    hash: str
-
-
-@dataclass(frozen=True)
-class Duplicate:
-    """The client id was already recorded (found inside the writer): the stored row."""
-
-    existing: StoredRecord
-
-
-def _stored(row: Any) -> StoredRecord:
-    return StoredRecord(
-        row.seq,
-        row.kind,
-        row.client_id,
-        row.recorded_at,
-        row.person_id,
-        row.body_sha256,
-        json.loads(row.payload),
-        row.hash,
-    )
 
 
 class Store:
