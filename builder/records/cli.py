@@ -180,10 +180,8 @@ def migrate(rc: RecordsContext) -> None:
 
 
 def _register_reports() -> None:
-    try:
-        from builder.records.report_cli import add_report_commands
-    except ImportError:  # the report commands are optional while issue 7 lands
-        return
+    from builder.records.report_cli import add_report_commands
+
     add_report_commands(records)
 
 
@@ -264,7 +262,6 @@ def serve(
         ServeConfig,
         ServeError,
         build_app,
-        read_roster_people,
     )
 
     root = Path(getattr(ctx.find_root().obj, "root", ".")).resolve()
@@ -287,11 +284,9 @@ def serve(
         store.migrate()
         roster = roster or (root / "demo" / "roster.csv" if identity == "open" else None)
         if roster is not None and roster.is_file():
-            click.echo(
-                f"loaded {store.upsert_people(read_roster_people(roster))} people from {roster}"
-            )
+            click.echo(_load_roster(store, roster, manifest))
         store.close()
-    except (ServeError, StorageError, OSError) as exc:
+    except (ServeError, StorageError, OSError, ValueError) as exc:
         raise click.ClickException(str(exc)) from None
     if identity == "open":
         click.secho(OPEN_MODE_WARNING, fg="red", bold=True, err=True)
@@ -314,16 +309,31 @@ def serve(
     )
 
 
+def _load_roster(store: Store, path: Path, manifest_path: Path) -> str:
+    """Import a roster CSV (all or nothing, history kept) before serving; a summary line."""
+    from builder.manifest import read_manifest
+    from builder.records.report_store import import_roster
+    from builder.records.roster import RosterError, parse_roster
+
+    roles = set(read_manifest(manifest_path)["roles"])
+    try:
+        rows = parse_roster(path.read_text("utf-8"), roles, source=str(path))
+    except RosterError as exc:
+        raise click.ClickException("\n".join([*(str(p) for p in exc.problems), str(exc)])) from None
+    changes = import_roster(store, rows, dt.date.today())
+    added = sum(c.kind == "add" for c in changes)
+    updated = sum(c.kind == "update" for c in changes)
+    return f"roster {path}: {added} added, {updated} updated, {len(changes)} people"
+
+
 def _site(root: Path, host: str, port: int, no_build: bool) -> tuple[str | None, Path]:
     """(site dir, manifest path): built now, or the existing ones with --no-build."""
     manifest = root / ".trustpath" / "manifest.json"
     if no_build:
         site = root / "site"
         return (str(site) if site.is_dir() else None), manifest
-    try:
-        from builder.site import SiteBuildError, build_site
-    except ImportError as exc:
-        raise click.ClickException(f"the site builder is not available: {exc}") from None
+    from builder.site import SiteBuildError, build_site
+
     try:
         built = build_site(root, site_url=f"http://{host}:{port}/")
     except SiteBuildError as exc:
