@@ -37,9 +37,12 @@ serve: setup
 build: setup
 	$(BIN)/trustpath build
 
-bench: setup
+bench: setup system-deps
 	$(BIN)/python bench/validate.py
 	$(BIN)/python bench/coverage.py
+	$(BIN)/python bench/build.py
+	$(BIN)/python bench/records.py
+	$(BIN)/python bench/reports.py
 
 clean:
 	rm -rf site .trustpath .pytest_cache .mypy_cache .ruff_cache
