@@ -161,8 +161,8 @@ def parse_yaml(text: str, *, line_offset: int = 0) -> tuple[Any, SourceMap]:
         smap.values[()] = (1 + line_offset, 1)
         return None, smap
     try:
-        lines = text.splitlines() if "#" in text else None
-        value = _build(node, (), smap, line_offset, lines)
+        source_lines = text.splitlines() if "#" in text else None
+        value = _build(node, (), smap, line_offset, source_lines)
     except yaml.constructor.ConstructorError as exc:
         mark = exc.problem_mark
         pos = (mark.line + 1 + line_offset, mark.column + 1) if mark else (1 + line_offset, 1)
