@@ -26,10 +26,27 @@ CRITERIA = [
     "C1.1",
     "C1.2",
 ]
-WORDS = (
-    "report phishing access data customer device password review change incident privacy "
-    "policy secure confidential least privilege owner audit evidence"
-).split()
+WORDS = [
+    "report",
+    "phishing",
+    "access",
+    "data",
+    "customer",
+    "device",
+    "password",
+    "review",
+    "change",
+    "incident",
+    "privacy",
+    "policy",
+    "secure",
+    "confidential",
+    "least",
+    "privilege",
+    "owner",
+    "audit",
+    "evidence",
+]
 
 MKDOCS = """site_name: bench
 docs_dir: content
