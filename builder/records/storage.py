@@ -181,11 +181,7 @@ class Store:
         with self.transaction(write=True) as conn:
             lock_for_writing(conn)
             head = self.head(conn)
-            ids = sorted({r.client_id for r in batch})
-            existing = {
-                (row.kind, row.client_id): _stored(row)
-                for row in conn.execute(_EXISTING, {"ids": ids})
-            }
+            existing = self._existing(conn, batch)
             people = self._resolve_people(conn, {r.email for r in batch if r.email})
             now = utc_now()
             seq, prev = head.seq, head.hash
@@ -237,6 +233,23 @@ class Store:
             for table, rows in projections.items():
                 self._insert_rows(conn, table, rows)
         return outcomes
+
+    def _existing(
+        self, conn: Connection, batch: list[PendingRecord]
+    ) -> dict[tuple[str, str], StoredRecord]:
+        """The rows already stored for the batch's (kind, client id) pairs.
+
+        One query per kind, on the (kind, client_id) unique index: `client_id IN (…)` alone
+        cannot use that index and scanned the whole ledger on every batch.
+        """
+        by_kind: dict[str, set[str]] = {}
+        for rec in batch:
+            by_kind.setdefault(rec.kind, set()).add(rec.client_id)
+        existing: dict[tuple[str, str], StoredRecord] = {}
+        for kind, ids in sorted(by_kind.items()):
+            for row in conn.execute(_EXISTING, {"kind": kind, "ids": sorted(ids)}):
+                existing[(row.kind, row.client_id)] = _stored(row)
+        return existing
 
     def _insert_rows(self, conn: Connection, table: str, rows: list[dict[str, Any]]) -> None:
         """Insert rows that share their keys; on SQLite as one statement over json_each.
@@ -381,7 +394,10 @@ _FIND_SQL = (
     "SELECT seq, kind, client_id, recorded_at, person_id, body_sha256, payload, hash "
     "FROM ledger WHERE kind = :kind AND client_id = :client_id"
 )
-_EXISTING = sa.select(LEDGER).where(LEDGER.c.client_id.in_(sa.bindparam("ids", expanding=True)))
+_EXISTING = sa.select(LEDGER).where(
+    LEDGER.c.kind == sa.bindparam("kind"),
+    LEDGER.c.client_id.in_(sa.bindparam("ids", expanding=True)),
+)
 
 
 def new_person_id() -> str:
