@@ -24,8 +24,14 @@ import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection, Engine
 
-from builder.records.entries import Duplicate, PendingRecord, StoredRecord, _stored
-from builder.records.ledger import GENESIS, Head, LedgerRow, canonical_json, chain_hash
+from builder.records.entries import (
+    Duplicate,
+    PendingRecord,
+    StoredRecord,
+    _stored,
+    chain_batch,
+)
+from builder.records.ledger import GENESIS, Head, LedgerRow
 from builder.records.migrations import _v1_tables, apply_migrations, lock_for_writing, utc_now
 
 DATABASE_ENV = "TRUSTPATH_DATABASE_URL"
@@ -39,7 +45,6 @@ __all__ = [
     "new_person_id",
     "resolve_database_url",
 ]
-PROJECTIONS = {"attempt": "attempts", "ack": "acknowledgements", "feedback": "feedback"}
 
 _META = sa.MetaData()
 _v1_tables(_META)
@@ -90,6 +95,8 @@ class Store:
         self.kind = self.kind_of(url)
         self._local = threading.local()
         self._readers: list[sqlite3.Connection] = []
+        self._writer: sqlite3.Connection | None = None
+        self._write_lock = threading.Lock()
         try:
             if self.kind == "sqlite":
                 path = url.split(":///", 1)[1] if ":///" in url else ""
@@ -116,6 +123,10 @@ class Store:
         for conn in self._readers:
             conn.close()
         self._readers.clear()
+        with self._write_lock:
+            if self._writer is not None:
+                self._writer.close()
+                self._writer = None
         self.engine.dispose()
 
     @contextmanager
@@ -170,69 +181,87 @@ class Store:
         else:
             with self.transaction() as conn:
                 row = conn.exec_driver_sql(self._sql(_FIND_SQL), params).first()
-        return (
-            StoredRecord(row[0], row[1], row[2], row[3], row[4], row[5], json.loads(row[6]), row[7])
-            if row
-            else None
-        )
+        return _stored_row(row) if row else None
 
     def append(self, batch: list[PendingRecord]) -> list[StoredRecord | Duplicate]:
         """Chain and insert a batch in one transaction; raises if any row fails."""
+        if self.kind == "sqlite":
+            return self._append_sqlite(batch)
         with self.transaction(write=True) as conn:
             lock_for_writing(conn)
             head = self.head(conn)
             existing = self._existing(conn, batch)
             people = self._resolve_people(conn, {r.email for r in batch if r.email})
+            chained = chain_batch(batch, head, existing, people, utc_now())
+            for table, rows in [("ledger", chained.ledger), *chained.projections.items()]:
+                if rows:
+                    self._insert_rows(conn, table, rows)
+        return chained.outcomes
+
+    def _append_sqlite(self, batch: list[PendingRecord]) -> list[StoredRecord | Duplicate]:
+        """`append` on the writer's own sqlite3 connection, in as few statements as it takes.
+
+        The sqlite3 module releases and retakes the GIL around every step; under load the
+        event loop thread holds it, so each retake can wait a switch interval. So: no ORM,
+        one query per lookup, one multi-row INSERT per table, then COMMIT.
+        """
+        with self._write_lock:
+            conn = self._write_conn()
+            conn.execute("BEGIN IMMEDIATE")
+            try:
+                row = conn.execute(_HEAD_SQL).fetchone()
+                head = Head(row[0], row[1]) if row else Head(0, GENESIS)
+                existing: dict[tuple[str, str], StoredRecord] = {}
+                for kind, ids in _ids_by_kind(batch).items():
+                    marks = ", ".join("?" * len(ids))
+                    for r in conn.execute(f"{_FIND_ANY_SQL} ({marks})", (kind, *ids)):
+                        existing[(r[1], r[2])] = _stored_row(r)
+                emails = sorted({r.email for r in batch if r.email})
+                people = self._sqlite_people(conn, emails) if emails else {}
+                chained = chain_batch(batch, head, existing, people, utc_now())
+                for table, rows in [("ledger", chained.ledger), *chained.projections.items()]:
+                    if rows:
+                        _insert_values(conn, table, rows)
+                conn.execute("COMMIT")
+            except BaseException:
+                if conn.in_transaction:
+                    conn.execute("ROLLBACK")
+                raise
+        return chained.outcomes
+
+    def _write_conn(self) -> sqlite3.Connection:
+        """The ledger writer's sqlite3 connection (WAL, synchronous=FULL), opened once."""
+        if self._writer is None:
+            database = sa.engine.make_url(self.url).database or ""
+            conn = sqlite3.connect(database, isolation_level=None, check_same_thread=False)
+            for pragma in ("journal_mode=WAL", "synchronous=FULL", "busy_timeout=30000"):
+                conn.execute(f"PRAGMA {pragma}")
+            self._writer = conn
+        return self._writer
+
+    def _sqlite_people(self, conn: sqlite3.Connection, emails: list[str]) -> dict[str, str]:
+        """`_resolve_people` on the raw connection: email -> person_id, `seen` when new."""
+        select = (
+            f"SELECT email, person_id FROM people WHERE email IN ({', '.join('?' * len(emails))})"
+        )
+        found: dict[str, str] = dict(conn.execute(select, emails).fetchall())
+        missing = [e for e in emails if e not in found]
+        if missing:
             now = utc_now()
-            seq, prev = head.seq, head.hash
-            ledger_rows: list[dict[str, Any]] = []
-            projections: dict[str, list[dict[str, Any]]] = {}
-            outcomes: list[StoredRecord | Duplicate] = []
-            for rec in batch:
-                key = (rec.kind, rec.client_id)
-                if key in existing:
-                    outcomes.append(Duplicate(existing[key]))
-                    continue
-                seq += 1
-                person = people[rec.email] if rec.email else None
-                payload = dict(
-                    rec.payload,
-                    kind=rec.kind,
-                    id=rec.client_id,
-                    person=person,
-                    recorded_at=now,
-                    module=rec.module,
-                )
-                text = canonical_json(payload)
-                digest = chain_hash(seq, prev, text)
-                ledger_rows.append(
-                    {
-                        "seq": seq,
-                        "kind": rec.kind,
-                        "client_id": rec.client_id,
-                        "recorded_at": now,
-                        "person_id": person,
-                        "module": rec.module,
-                        "body_sha256": rec.body_sha256,
-                        "payload": text,
-                        "prev_hash": prev,
-                        "hash": digest,
-                    }
-                )
-                prev = digest
-                projections.setdefault(PROJECTIONS[rec.kind], []).append(
-                    dict(rec.projection, seq=seq, person_id=person, recorded_at=now)
-                )
-                stored = StoredRecord(
-                    seq, rec.kind, rec.client_id, now, person, rec.body_sha256, payload, prev
-                )
-                existing[key] = stored
-                outcomes.append(stored)
-            if ledger_rows:
-                self._insert_rows(conn, "ledger", ledger_rows)
-            for table, rows in projections.items():
-                self._insert_rows(conn, table, rows)
-        return outcomes
+            rows = [
+                {
+                    "person_id": new_person_id(),
+                    "email": e,
+                    "created_at": now,
+                    "updated_at": now,
+                    "roles": "[]",
+                    "source": "seen",
+                }
+                for e in missing
+            ]
+            _insert_values(conn, "people", rows, " ON CONFLICT (email) DO NOTHING")
+            found = dict(conn.execute(select, emails).fetchall())
+        return found
 
     def _existing(
         self, conn: Connection, batch: list[PendingRecord]
@@ -252,23 +281,11 @@ class Store:
         return existing
 
     def _insert_rows(self, conn: Connection, table: str, rows: list[dict[str, Any]]) -> None:
-        """Insert rows that share their keys; on SQLite as one statement over json_each.
-
-        One statement, not one step per row: the sqlite3 module releases and retakes the GIL
-        around every step, and under load the event loop thread holds it, so each retake can
-        wait a whole switch interval.
-        """
-        columns = list(rows[0])
-        if any(not c.isidentifier() for c in columns):
-            raise ValueError(f"bad column name in {columns}")
+        """Insert rows that share their keys (the PostgreSQL path; SQLite: `_insert_values`)."""
+        columns = _columns(rows)
         names = ", ".join(columns)
-        if self.kind == "sqlite":
-            values = ", ".join(f"json_extract(value, '$.{c}')" for c in columns)
-            sql = f"INSERT INTO {table} ({names}) SELECT {values} FROM json_each(?)"
-            conn.exec_driver_sql(sql, (json.dumps(rows),))
-        else:
-            placeholders = ", ".join(f"%({c})s" for c in columns)
-            conn.exec_driver_sql(f"INSERT INTO {table} ({names}) VALUES ({placeholders})", rows)
+        placeholders = ", ".join(f"%({c})s" for c in columns)
+        conn.exec_driver_sql(f"INSERT INTO {table} ({names}) VALUES ({placeholders})", rows)
 
     def iter_rows(self, batch_size: int = 2000) -> Iterator[LedgerRow]:
         """Every ledger row in seq order, read in pages (constant memory)."""
@@ -403,3 +420,45 @@ _EXISTING = sa.select(LEDGER).where(
 def new_person_id() -> str:
     """A random pseudonymous id: nothing about the person can be derived from it."""
     return "p_" + secrets.token_hex(10)
+
+
+_HEAD_SQL = "SELECT seq, hash FROM ledger ORDER BY seq DESC LIMIT 1"
+_FIND_ANY_SQL = (
+    "SELECT seq, kind, client_id, recorded_at, person_id, body_sha256, payload, hash "
+    "FROM ledger WHERE kind = ? AND client_id IN"
+)
+_MAX_PARAMS = 30_000  # SQLite's default limit is 32,766 bound parameters a statement
+
+
+def _stored_row(row: Any) -> StoredRecord:
+    """A StoredRecord from a `_FIND_SQL`-shaped row (a tuple)."""
+    return StoredRecord(row[0], row[1], row[2], row[3], row[4], row[5], json.loads(row[6]), row[7])
+
+
+def _ids_by_kind(batch: list[PendingRecord]) -> dict[str, list[str]]:
+    by_kind: dict[str, set[str]] = {}
+    for rec in batch:
+        by_kind.setdefault(rec.kind, set()).add(rec.client_id)
+    return {kind: sorted(ids) for kind, ids in sorted(by_kind.items())}
+
+
+def _columns(rows: list[dict[str, Any]]) -> list[str]:
+    """The shared keys of rows to insert, checked as SQL identifiers."""
+    columns = list(rows[0])
+    if any(not c.isidentifier() for c in columns) or any(list(r) != columns for r in rows):
+        raise ValueError(f"rows to insert do not share safe column names: {columns}")
+    return columns
+
+
+def _insert_values(
+    conn: sqlite3.Connection, table: str, rows: list[dict[str, Any]], suffix: str = ""
+) -> None:
+    """Insert rows as multi-row `INSERT … VALUES (…), (…)`: one step per statement."""
+    columns = _columns(rows)
+    per_statement = max(1, _MAX_PARAMS // len(columns))
+    group = "(" + ", ".join("?" * len(columns)) + ")"
+    for start in range(0, len(rows), per_statement):
+        chunk = rows[start : start + per_statement]
+        values = ", ".join([group] * len(chunk))
+        params = [row[c] for row in chunk for c in columns]
+        conn.execute(f"INSERT INTO {table} ({', '.join(columns)}) VALUES {values}{suffix}", params)
