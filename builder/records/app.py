@@ -7,18 +7,18 @@ every error as `{"error": {"code", "message", "details"}}` from one handler.
 from __future__ import annotations
 
 import contextlib
-import json
 import logging
 from collections.abc import AsyncIterator, Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
+import orjson
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
 from starlette.middleware.cors import CORSMiddleware
 from starlette.requests import Request
-from starlette.responses import FileResponse, JSONResponse, PlainTextResponse, Response
+from starlette.responses import FileResponse, PlainTextResponse, Response
 from starlette.routing import BaseRoute, Mount, Route
 from starlette.staticfiles import StaticFiles
 
@@ -33,8 +33,13 @@ MAX_BODY = 64 * 1024
 log = logging.getLogger("trustpath.records")
 
 
-def _reject_constant(name: str) -> Any:
-    raise ValueError(f"{name} is not JSON")
+class JSONResponse(Response):
+    """A JSON response encoded by orjson: compact UTF-8 like Starlette's, a fraction of the cost."""
+
+    media_type = "application/json"
+
+    def render(self, content: Any) -> bytes:
+        return orjson.dumps(content)
 
 
 async def read_json(request: Request) -> Any:
@@ -57,20 +62,20 @@ async def read_json(request: Request) -> Any:
             raise ApiError(
                 413, "body_too_large", f"the body is over {MAX_BODY} bytes", {"limit": MAX_BODY}
             )
-    try:
-        text = data.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        raise ApiError(
-            400,
-            "invalid_utf8",
-            f"the body is not valid UTF-8 (byte {exc.start})",
-            {"position": exc.start},
-        ) from None
-    try:
-        return json.loads(text, parse_constant=_reject_constant)
-    except RecursionError:
-        raise ApiError(400, "too_deep", "the body is nested too deeply") from None
-    except ValueError as exc:
+    try:  # orjson: strict RFC 8259 (no NaN, no lone surrogates), UTF-8 checked, ~5x json
+        return orjson.loads(data)
+    except orjson.JSONDecodeError as exc:
+        try:
+            data.decode("utf-8")
+        except UnicodeDecodeError as bad:
+            raise ApiError(
+                400,
+                "invalid_utf8",
+                f"the body is not valid UTF-8 (byte {bad.start})",
+                {"position": bad.start},
+            ) from None
+        if str(exc).startswith("depth limit exceeded"):
+            raise ApiError(400, "too_deep", "the body is nested too deeply") from None
         raise ApiError(400, "malformed_json", f"the body is not JSON: {exc}") from None
 
 

@@ -14,6 +14,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
+import orjson
+
 from builder.grading import (
     GradingError,
     check_version,
@@ -24,7 +26,6 @@ from builder.grading import (
 )
 from builder.records.errors import ApiError
 from builder.records.identity import Identity, IdentityConfig
-from builder.records.ledger import canonical_json
 from builder.records.me_status import person_statuses
 from builder.records.status import default_roles
 from builder.records.storage import Duplicate, PendingRecord, Store, StoredRecord
@@ -35,8 +36,14 @@ PAYLOAD_FORMAT = 1
 
 
 def body_digest(body: dict[str, Any]) -> str:
-    """SHA-256 of the canonical body: equal for bodies that mean the same."""
-    return hashlib.sha256(canonical_json(body).encode("utf-8")).hexdigest()
+    """SHA-256 of the canonical body: equal for bodies that mean the same.
+
+    The bytes are `canonical_json(body)` (sorted keys, compact, UTF-8). orjson with sorted
+    keys writes exactly those bytes for what a validated body can hold (objects, arrays,
+    strings, small integers, booleans: every code point escapes the same), so digests stored
+    before it match replays after.
+    """
+    return hashlib.sha256(orjson.dumps(body, option=orjson.OPT_SORT_KEYS)).hexdigest()
 
 
 def _roles(stored: str | None) -> list[str]:
