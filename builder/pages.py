@@ -62,6 +62,24 @@ def relative_url(target: str, source: str) -> str:
     return rel + "/" if target.endswith("/") else rel
 
 
+def esc(text: str) -> str:
+    """HTML-escape text for element content and double-quoted attributes."""
+    return html.escape(text, quote=True)
+
+
+def html_link(text: str, source: str, target: str, directory_urls: bool, anchor: str = "") -> str:
+    """An HTML link between two pages (doc paths), for raw HTML that MkDocs does not rewrite."""
+    url = relative_url(doc_url(target, directory_urls), doc_url(source, directory_urls))
+    return f'<a href="{esc(url)}{"#" + anchor if anchor else ""}">{esc(text)}</a>'
+
+
+def html_table(headers: list[str], rows: list[list[str]]) -> str:
+    """A raw HTML table on one line: Markdown passes it through untouched (and fast)."""
+    head = "".join(f'<th scope="col">{h}</th>' for h in headers)
+    body = "".join("<tr>" + "".join(f"<td>{c}</td>" for c in row) + "</tr>" for row in rows)
+    return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
+
+
 def status_span(module_id: str) -> str:
     """A placeholder the status widget fills from GET /api/me."""
     return (
@@ -105,7 +123,9 @@ def render_home(site_name: str, paths: dict[str, LearningPath]) -> str:
     return "\n".join(lines)
 
 
-def render_role_page(path: LearningPath, curriculum: Curriculum) -> str:
+def render_role_page(
+    path: LearningPath, curriculum: Curriculum, directory_urls: bool = True
+) -> str:
     """One role's learning path: stages, ordered modules, durations, criteria, prerequisites."""
     role = path.role
     source = role_page(role.id)
@@ -123,28 +143,30 @@ def render_role_page(path: LearningPath, curriculum: Curriculum) -> str:
         steps = [s for s in path.steps if s.stage == stage]
         if not steps:
             continue
-        lines += [f"## {STAGE_TITLES[stage]}", ""]
-        lines += [
-            "| # | Module | Duration | Criteria | Notes | Status |",
-            "|---|---|---|---|---|---|",
-        ]
+        rows = []
         for step in steps:
             number += 1
             module = step.module
             note = ""
             if step.pulled_in:
                 needers = ", ".join(
-                    md_text(curriculum.modules[m].title)
+                    esc(curriculum.modules[m].title)
                     for m in step.required_by
                     if m in curriculum.modules
                 )
                 note = f"Prerequisite of {needers}" if needers else "Prerequisite"
-            duration = f"{module.duration} min" if module.duration else ""
-            criteria = ", ".join(md_text(c) for c in module.criteria)
-            link = md_link(module.title, source, module.doc_path)
-            status = status_span(module.id)
-            lines.append(f"| {number} | {link} | {duration} | {criteria} | {note} | {status} |")
-        lines.append("")
+            rows.append(
+                [
+                    str(number),
+                    html_link(module.title, source, module.doc_path, directory_urls),
+                    f"{module.duration} min" if module.duration else "",
+                    esc(", ".join(module.criteria)),
+                    note,
+                    status_span(module.id),
+                ]
+            )
+        headers = ["#", "Module", "Duration", "Criteria", "Notes", "Status"]
+        lines += [f"## {STAGE_TITLES[stage]}", "", html_table(headers, rows), ""]
     covered = path.covered_criteria()
     if covered:
         items = ", ".join(
@@ -154,7 +176,9 @@ def render_role_page(path: LearningPath, curriculum: Curriculum) -> str:
     return "\n".join(lines)
 
 
-def render_criteria_index(curriculum: Curriculum, paths: dict[str, LearningPath]) -> str:
+def render_criteria_index(
+    curriculum: Curriculum, paths: dict[str, LearningPath], directory_urls: bool = True
+) -> str:
     """Every in-scope criterion with the modules and roles that cover it; gaps first."""
     modules_for: dict[str, list[str]] = {}
     for mid in sorted(curriculum.modules, key=lambda m: curriculum.modules[m].title):
@@ -185,34 +209,29 @@ def render_criteria_index(curriculum: Curriculum, paths: dict[str, LearningPath]
         "",
     ]
     lines += gaps or ["No role misses a criterion it must cover."]
-    lines += [
-        "",
-        "## All criteria",
-        "",
-        "| Criterion | Title | Modules | Roles |",
-        "|---|---|---|---|",
-    ]
+    rows = []
     for criterion in scoped:
         mods = ", ".join(
-            md_link(curriculum.modules[m].title, CRITERIA_PAGE, curriculum.modules[m].doc_path)
+            html_link(
+                curriculum.modules[m].title,
+                CRITERIA_PAGE,
+                curriculum.modules[m].doc_path,
+                directory_urls,
+            )
             for m in modules_for.get(criterion.id, ())
         ) or (
-            "**gap**: no module"
+            "<strong>gap</strong>: no module"
             if criterion.training_relevant
             else "none (rarely shown by training)"
         )
-        roles = (
-            ", ".join(
-                md_link(paths[r].role.title, CRITERIA_PAGE, role_page(r))
-                for r in roles_for.get(criterion.id, ())
-            )
-            or "none"
+        roles = ", ".join(
+            html_link(paths[r].role.title, CRITERIA_PAGE, role_page(r), directory_urls)
+            for r in roles_for.get(criterion.id, ())
         )
         anchor = f'<span id="{criterion_anchor(criterion.id)}"></span>'
-        lines.append(
-            f"| {anchor}{md_text(criterion.id)} | {md_text(criterion.title)} | {mods} | {roles} |"
-        )
-    lines.append("")
+        rows.append([anchor + esc(criterion.id), esc(criterion.title), mods, roles or "none"])
+    table = html_table(["Criterion", "Title", "Modules", "Roles"], rows)
+    lines += ["", "## All criteria", "", table, ""]
     return "\n".join(lines)
 
 
@@ -252,8 +271,11 @@ def generate_pages(
     """All generated pages, home first."""
     pages = [GeneratedPage(HOME_PAGE, render_home(site_name, paths))] if with_home else []
     pages += [
-        GeneratedPage(role_page(rid), render_role_page(p, curriculum)) for rid, p in paths.items()
+        GeneratedPage(role_page(rid), render_role_page(p, curriculum, directory_urls))
+        for rid, p in paths.items()
     ]
-    pages.append(GeneratedPage(CRITERIA_PAGE, render_criteria_index(curriculum, paths)))
+    pages.append(
+        GeneratedPage(CRITERIA_PAGE, render_criteria_index(curriculum, paths, directory_urls))
+    )
     pages.append(GeneratedPage(MY_TRAINING_PAGE, render_my_training(curriculum, directory_urls)))
     return pages

@@ -17,7 +17,7 @@ from builder.diagnostics import sort_diagnostics
 from builder.loader import load_curriculum
 from builder.manifest import MANIFEST_NAME, build_manifest, git_commit, write_manifest
 from builder.model import Curriculum, Module
-from builder.module_page import assemble_module_html, page_source
+from builder.module_page import fill_slots, page_source, place_slots
 from builder.pages import HOME_PAGE, generate_pages
 from builder.paths import LearningPath, build_paths
 
@@ -48,6 +48,7 @@ class TrustPathPlugin(BasePlugin[TrustPathConfig]):  # type: ignore[no-untyped-c
         self.paths: dict[str, LearningPath] = {}
         self.modules_by_page: dict[str, Module] = {}
         self.manifest_path: Path | None = None
+        self.files: Files | None = None
 
     def _settings(self, config: Any) -> Settings:
         root = Path(config["config_file_path"]).parent
@@ -77,6 +78,7 @@ class TrustPathPlugin(BasePlugin[TrustPathConfig]):  # type: ignore[no-untyped-c
         curriculum = self.curriculum = result.curriculum
         self.paths = build_paths(curriculum)
         self.modules_by_page = {}
+        self.files = files
         for module in curriculum.modules.values():
             file = files.get_file_from_path(module.doc_path)
             if file is not None:
@@ -107,16 +109,20 @@ class TrustPathPlugin(BasePlugin[TrustPathConfig]):  # type: ignore[no-untyped-c
 
     def on_page_content(self, html: str, /, *, page: Any, config: Any, files: Files) -> str:
         module = self.modules_by_page.get(page.file.src_uri)
-        if module is None or self.curriculum is None:
-            return html
-        here = page.file.url
+        return html if module is None else place_slots(html, module)
+
+    def on_post_page(self, output: str, /, *, page: Any, config: Any) -> str:
+        module = self.modules_by_page.get(page.file.src_uri)
+        if module is None or self.curriculum is None or self.files is None:
+            return output
+        files, here = self.files, page.file.url
 
         def link(doc_path: str, anchor: str | None) -> str:
             target = files.get_file_from_path(doc_path)
             url = get_relative_url(target.url, here) if target is not None else "#"
             return f"{url}#{anchor}" if anchor else url
 
-        return assemble_module_html(html, module, self.curriculum, link)
+        return fill_slots(output, module, self.curriculum, link)
 
     def on_post_build(self, *, config: Any) -> None:
         if self.settings is None or self.curriculum is None:

@@ -19,6 +19,10 @@ from builder.manifest import sha256_text
 from builder.model import Module, Question, Quiz
 
 _SAFE_SCHEMES = {"", "http", "https", "mailto"}
+# Text with none of these renders as one plain paragraph: no need for a Markdown pass.
+_MARKDOWN_SYNTAX = re.compile(
+    r"[\\`*_\[\]<>#!|~&=:]|^\s*(?:[-+]|\d+[.)]\s)|\n\s*\n|^(?: {4}|\t)", re.MULTILINE
+)
 _SINGLE_PARAGRAPH = re.compile(r"\A<p>((?:(?!</?p>).)*)</p>\Z", re.DOTALL)
 FEEDBACK_KINDS = (("question", "Question"), ("suggestion", "Suggestion"), ("concern", "Concern"))
 
@@ -53,6 +57,8 @@ class PromptRenderer:
 
     def render(self, text: str) -> str:
         """The prompt as an HTML fragment."""
+        if not _MARKDOWN_SYNTAX.search(text):
+            return "<p>" + esc(text.strip()).replace("&quot;", '"').replace("&#x27;", "'") + "</p>"
         self._md.reset()
         return str(self._md.convert(text)).strip()
 
