@@ -13,6 +13,14 @@ RECURRING = ("annual", "semiannual", "quarterly")
 DEFAULT_WHEN = ("onboarding", "annual")
 
 
+def recurrence_of(when: tuple[str, ...] | list[str]) -> str | None:
+    """The shortest recurring cadence among `when` triggers, or None."""
+    for cadence in ("quarterly", "semiannual", "annual"):
+        if cadence in when:
+            return cadence
+    return None
+
+
 @dataclass(frozen=True)
 class Choice:
     id: str
@@ -78,10 +86,7 @@ class Module:
     @property
     def recurrence(self) -> str | None:
         """annual, semiannual or quarterly, if the module recurs (the shortest cadence wins)."""
-        for cadence in ("quarterly", "semiannual", "annual"):
-            if cadence in self.when:
-                return cadence
-        return None
+        return recurrence_of(self.when)
 
 
 @dataclass

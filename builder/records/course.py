@@ -8,6 +8,8 @@ from functools import cached_property
 from pathlib import Path
 from typing import Any
 
+from builder.model import recurrence_of
+
 RECURRENCE_MONTHS = {"annual": 12, "semiannual": 6, "quarterly": 3}
 
 
@@ -33,10 +35,7 @@ class CourseModule:
     @cached_property
     def recurrence(self) -> str | None:
         """annual, semiannual or quarterly (the shortest cadence wins), or None."""
-        for cadence in ("quarterly", "semiannual", "annual"):
-            if cadence in self.when:
-                return cadence
-        return None
+        return recurrence_of(self.when)
 
     @cached_property
     def offboarding_only(self) -> bool:
