@@ -9,6 +9,7 @@ plain `uvicorn --factory builder.records.server:app_from_env` in production.
 from __future__ import annotations
 
 import csv
+import gc
 import json
 import os
 import re
@@ -98,7 +99,25 @@ def app_from_env() -> Starlette:
     text = os.environ.get(CONFIG_ENV)
     if not text:
         raise ServeError(f"{CONFIG_ENV} is not set: start the service with `trustpath serve`")
-    return build_app(ServeConfig.from_env(text))
+    app = build_app(ServeConfig.from_env(text))
+    tune_gc()
+    return app
+
+
+GC_YOUNG_THRESHOLD = 10_000
+
+
+def tune_gc() -> None:
+    """Cyclic GC settings for a serving worker process (called once the app is built).
+
+    Under load the default settings ran a collection every 700 allocations and a full one
+    every few seconds over every object the imports made (measured: ~100 ms pauses, 5-10% of
+    the time, the p99). Freeze what exists now (modules, schemas, the manifest: never garbage)
+    and collect the young generation every 10,000 allocations instead.
+    """
+    gc.collect()
+    gc.freeze()
+    gc.set_threshold(GC_YOUNG_THRESHOLD, 10, 10)
 
 
 ROSTER_FIELDS = (
