@@ -17,6 +17,7 @@ from typing import Any, TypeVar
 import orjson
 
 from builder.grading import (
+    Grade,
     GradingError,
     check_version,
     find_module,
@@ -107,7 +108,7 @@ class RecordsService:
         pending: Callable[[str], PendingRecord],
         kind: str,
         client_id: str,
-        answer: Callable[[StoredRecord], dict[str, Any]],
+        answer: Callable[[StoredRecord, bool], dict[str, Any]],
     ) -> tuple[int, dict[str, Any]]:
         digest = body_digest(body)
         stored = await self.read(self.store.find_record, kind, client_id)
@@ -125,7 +126,7 @@ class RecordsService:
                 f"{kind} id {client_id} was already recorded with a different body",
                 {"id": client_id, "seq": stored.seq},
             )
-        return (201 if created else 200), answer(stored)
+        return (201 if created else 200), answer(stored, created)
 
     # -- attempts --------------------------------------------------------------------------
 
@@ -134,6 +135,7 @@ class RecordsService:
     ) -> tuple[int, dict[str, Any]]:
         """Grade and record a quiz attempt (POST /api/attempts)."""
         attempt_id = body["attempt_id"].lower()
+        graded: list[Grade] = []  # this request's grade: the answer when its row is created
 
         def pending(digest: str) -> PendingRecord:
             try:
@@ -142,6 +144,7 @@ class RecordsService:
                 grade = grade_attempt(module, body["answers"])
             except GradingError as exc:
                 raise _grading(exc) from None
+            graded.append(grade)
             payload = {
                 "v": PAYLOAD_FORMAT,
                 "version": module["version"],
@@ -171,14 +174,20 @@ class RecordsService:
                 "attempt", attempt_id, identity.email, module["id"], digest, payload, projection
             )
 
-        return await self._record(
-            identity, body, pending, "attempt", attempt_id, self.attempt_answer
-        )
+        def answer(stored: StoredRecord, created: bool) -> dict[str, Any]:
+            return self.attempt_answer(stored, graded[0] if created else None)
 
-    def attempt_answer(self, stored: StoredRecord) -> dict[str, Any]:
-        """The graded answer of a stored attempt (the same for the first call and replays)."""
+        return await self._record(identity, body, pending, "attempt", attempt_id, answer)
+
+    def attempt_answer(self, stored: StoredRecord, grade: Grade | None = None) -> dict[str, Any]:
+        """The graded answer of a stored attempt (the same for the first call and replays).
+
+        `grade` is the one the row was just written from (saves rebuilding it); None: rebuilt
+        from the stored per-question results.
+        """
         p = stored.payload
-        grade = grade_from_record(p["questions"], p["pass_mark"])
+        if grade is None:
+            grade = grade_from_record(p["questions"], p["pass_mark"])
         module = self.manifest.get("modules", {}).get(stored.payload["module"])
         if module is not None and module.get("content_sha256") == p["content_sha256"]:
             questions = question_feedback(module, grade)
@@ -254,7 +263,7 @@ class RecordsService:
                 "ack", ack_id, identity.email, module["id"], digest, payload, projection
             )
 
-        def answer(stored: StoredRecord) -> dict[str, Any]:
+        def answer(stored: StoredRecord, created: bool) -> dict[str, Any]:
             return {
                 "ack_id": stored.client_id,
                 "module": stored.payload["module"],
@@ -303,7 +312,7 @@ class RecordsService:
                 projection,
             )
 
-        def answer(stored: StoredRecord) -> dict[str, Any]:
+        def answer(stored: StoredRecord, created: bool) -> dict[str, Any]:
             return {
                 "feedback_id": stored.client_id,
                 "recorded_at": stored.recorded_at,
