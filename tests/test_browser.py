@@ -176,6 +176,23 @@ def test_offline_submission_is_queued_and_delivered_exactly_once(
     assert site.state.posts[attempt_id] == 1
 
 
+def test_stale_page_is_told_to_reload_and_not_retried(
+    page: playwright_api.Page, site: Site
+) -> None:
+    sign_in(page, site)
+    page.goto(site.url + "basics/second/")
+    module = site.state.manifest["modules"]["second"]
+    module["version"] += 1  # a newer version was published after this page was built
+    try:
+        page.get_by_label("Lock your screen").check()
+        page.get_by_role("button", name="Submit answers").click()
+        result = page.locator(".trustpath-quiz-result")
+        playwright_api.expect(result).to_contain_text("This page is out of date")
+        assert page.evaluate("localStorage.getItem('trustpath.queue')") == "[]"
+    finally:
+        module["version"] -= 1
+
+
 def test_acknowledgement_and_feedback_are_recorded(page: playwright_api.Page, site: Site) -> None:
     sign_in(page, site)
     page.goto(site.url + "ops/on-call/")
