@@ -5,6 +5,9 @@ BIN     := $(VENV)/bin
 HOST    ?= 127.0.0.1
 PORT    ?= 8000
 
+# Material for MkDocs prints an end-of-life banner on every build; we know (see README).
+export NO_MKDOCS_2_WARNING ?= 1
+
 .PHONY: setup system-deps test test-fast lint serve build bench clean
 
 setup: $(VENV)/.installed
