@@ -156,6 +156,9 @@ def render_feedback(module: Module) -> str:
     return (
         '<section class="trustpath-feedback-section" aria-labelledby="tp-fb-title">'
         '<h2 id="tp-fb-title">Questions and feedback</h2>'
+        '<p class="trustpath-feedback-note">Messages become part of the training records and '
+        "cannot be deleted later, so leave out personal details you would not want kept. "
+        "Anonymous messages are never linked to you.</p>"
         '<form class="trustpath-feedback" data-trustpath="feedback" '
         f'data-module="{esc(module.id)}" novalidate>'
         '<p><label for="tp-fb-kind">Kind</label> '
