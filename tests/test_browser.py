@@ -1,22 +1,29 @@
 """The published site in Chromium: role paths, keyboard quiz, instant navigation, offline queue.
 
-The site is the fixture project built by `build_site`, served with the records API by a test
-double (tests/records_double.py) that grades from the manifest and counts every submission.
+The site is the fixture project built by `build_site`, served on one origin with the real
+records service (`builder.records.server.build_app`, SQLite ledger, `open` identity) by
+uvicorn in a background thread. Deliveries are counted twice: by the requests the browser saw
+finish, and by the rows in the ledger.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import pytest
 
-from builder.manifest import read_manifest
+from builder.records.report_store import import_roster
+from builder.records.roster import parse_roster
+from builder.records.server import ServeConfig, build_app
+from builder.records.storage import Store
 from builder.site import build_site
-from tests.records_double import DoubleState, RunningDouble, create_double, free_port
+from tests.serving import RunningApp, free_port
 from tests.sitefixture import copy_fixture
 
 playwright_api = pytest.importorskip("playwright.sync_api")
@@ -37,27 +44,50 @@ pytestmark = [
 ]
 
 
+TODAY = dt.date.today()
+ROSTER = f"""email,name,department,roles,start_date,end_date,status,employment
+{EMAIL},Ada Lovelace,Operations,operator,{TODAY.isoformat()},,active,employee
+"""
+
+
 @dataclass
 class Site:
     url: str
-    state: DoubleState
+    service: Any  # builder.records.service.RecordsService
+    store: Store
     browser: playwright_api.Browser
+    delivered: list[dict[str, Any]] = field(default_factory=list)  # POST bodies that arrived
+
+    def attempts_in_ledger(self, attempt_id: str) -> int:
+        """Ledger rows recorded for this attempt id (0 or 1: ids are unique)."""
+        return sum(1 for row in self.store.iter_rows() if row.client_id == attempt_id)
+
+    def deliveries(self, attempt_id: str) -> int:
+        """POSTs of this attempt that reached the service and got an answer."""
+        return sum(1 for body in self.delivered if body.get("attempt_id") == attempt_id)
 
 
 @pytest.fixture(scope="module")
 def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
     port = free_port()
     url = f"http://127.0.0.1:{port}/"
-    root = copy_fixture(tmp_path_factory.mktemp("browser") / "project")
+    tmp = tmp_path_factory.mktemp("browser")
+    root = copy_fixture(tmp / "project")
     built = build_site(root, site_url=url)  # instant navigation needs the real origin
-    state = DoubleState(read_manifest(built.manifest_path), roles=("operator",))
-    with (
-        RunningDouble(create_double(built.site_dir, state), port),
-        playwright_api.sync_playwright() as pw,
-    ):
+    database = f"sqlite:///{tmp / 'records.db'}"
+    store = Store(database)
+    store.migrate()
+    rows = parse_roster(ROSTER, {"everyone", "operator"}, source="roster.csv")
+    import_roster(store, rows, TODAY)
+    config = ServeConfig(
+        database_url=database, manifest_path=str(built.manifest_path), site_dir=str(built.site_dir)
+    )
+    app = build_app(config)
+    with RunningApp(app, port), playwright_api.sync_playwright() as pw:
         browser = pw.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
-        yield Site(url, state, browser)
+        yield Site(url, app.state.records, store, browser)
         browser.close()
+    store.close()
 
 
 @pytest.fixture
@@ -66,6 +96,12 @@ def page(site: Site) -> Iterator[playwright_api.Page]:
     context = site.browser.new_context()
     requested: list[str] = []
     context.on("request", lambda request: requested.append(request.url))
+
+    def finished(request: playwright_api.Request) -> None:
+        if request.method == "POST" and request.url.endswith("/api/attempts"):
+            site.delivered.append(json.loads(request.post_data or "{}"))
+
+    context.on("requestfinished", finished)
     page = context.new_page()
     page.set_default_timeout(10_000)
     yield page
@@ -97,7 +133,8 @@ def test_pick_a_role_on_the_home_page_and_walk_its_path(
     rows = page.locator("article table tbody tr td:nth-child(2)")
     assert rows.all_text_contents() == ["Introduction to security", "Second steps", "Being on call"]
     status = page.locator('.trustpath-status[data-module="on-call"]')
-    playwright_api.expect(status).to_have_text("Upcoming (due 2030-01-31)")
+    due = TODAY + dt.timedelta(days=30)  # onboarding window from Ada's start date (today)
+    playwright_api.expect(status).to_have_text(f"Upcoming (due {due.isoformat()})")
     page.locator("article").get_by_role("link", name="Being on call").click()
     page.wait_for_url(re.compile(r"/ops/on-call/$"))
     playwright_api.expect(page.locator(".trustpath-facts")).to_contain_text("20 min")
@@ -130,7 +167,9 @@ def test_answer_a_quiz_with_the_keyboard_alone(page: playwright_api.Page, site: 
         "Forward it to security: FEEDBACK-ZQX-SECURITY-4410"
     )
     playwright_api.expect(first).to_contain_text("EXPLAIN-ZQX-REPORT-9902")
-    assert site.state.posts.total() >= 1 and max(site.state.posts.values()) == 1
+    attempt_id = site.delivered[-1]["attempt_id"]
+    assert site.deliveries(attempt_id) == 1
+    assert site.attempts_in_ledger(attempt_id) == 1
 
 
 def test_instant_navigation_to_another_quiz(page: playwright_api.Page, site: Site) -> None:
@@ -165,15 +204,18 @@ def test_offline_submission_is_queued_and_delivered_exactly_once(
     queued = page.evaluate("JSON.parse(localStorage.getItem('trustpath.queue'))")
     assert len(queued) == 1
     attempt_id = queued[0]["id"]
-    assert site.state.posts[attempt_id] == 0
+    assert site.deliveries(attempt_id) == 0
+    assert site.attempts_in_ledger(attempt_id) == 0
     page.unroute("**/api/attempts")
     page.evaluate("window.dispatchEvent(new Event('online'))")
     playwright_api.expect(result).to_contain_text("You scored 100%")
-    assert site.state.posts[attempt_id] == 1
+    assert site.deliveries(attempt_id) == 1
+    assert site.attempts_in_ledger(attempt_id) == 1
     page.reload()  # the next page load flushes again: nothing is left to send
     page.wait_for_load_state("networkidle")
     assert page.evaluate("localStorage.getItem('trustpath.queue')") == "[]"
-    assert site.state.posts[attempt_id] == 1
+    assert site.deliveries(attempt_id) == 1
+    assert site.attempts_in_ledger(attempt_id) == 1
 
 
 def test_stale_page_is_told_to_reload_and_not_retried(
@@ -181,7 +223,7 @@ def test_stale_page_is_told_to_reload_and_not_retried(
 ) -> None:
     sign_in(page, site)
     page.goto(site.url + "basics/second/")
-    module = site.state.manifest["modules"]["second"]
+    module = site.service.manifest["modules"]["second"]
     module["version"] += 1  # a newer version was published after this page was built
     try:
         page.get_by_label("Lock your screen").check()
@@ -221,7 +263,7 @@ def test_my_training_lists_the_signed_in_employees_modules(
     sign_in(page, site)
     page.goto(site.url + "my-training/")
     me = page.locator("#trustpath-me")
-    playwright_api.expect(me).to_contain_text(f"Signed in as {EMAIL}.")
+    playwright_api.expect(me).to_contain_text(f"Signed in as Ada Lovelace ({EMAIL}).")
     playwright_api.expect(me.get_by_role("link", name="Being on call")).to_have_attribute(
         "href", "../ops/on-call/"
     )
