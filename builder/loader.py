@@ -106,7 +106,9 @@ def _comment_cuts(smap: SourceMap, rel: str, found: list[Diagnostic]) -> None:
     for path, pos in smap.cut_by_comment:
         found.append(
             warning(
-                rel, pos, "cut-by-comment",
+                rel,
+                pos,
+                "cut-by-comment",
                 f"'{label(path)}' stops here: YAML reads ' #' and what follows as a comment; "
                 "quote the whole value if the text goes on",
             )

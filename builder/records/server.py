@@ -1,4 +1,4 @@
-"""Running the service: the settings of one `serve`, the uvicorn app factory, the demo roster.
+"""Running the service: the settings of one `serve` and the uvicorn app factory.
 
 uvicorn workers are separate processes, so `serve` passes its settings to the app factory
 through the `TRUSTPATH_SERVE_CONFIG` environment variable (JSON; secrets stay in their own
@@ -8,14 +8,11 @@ plain `uvicorn --factory builder.records.server:app_from_env` in production.
 
 from __future__ import annotations
 
-import csv
 import gc
 import json
 import os
-import re
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any
 
 from starlette.applications import Starlette
 
@@ -27,7 +24,6 @@ from builder.records.identity import (
     DEFAULT_TRUSTED_PROXIES,
     SECRET_ENV,
     IdentityConfig,
-    normalise_email,
     parse_networks,
 )
 from builder.records.service import RecordsService
@@ -118,31 +114,3 @@ def tune_gc() -> None:
     gc.collect()
     gc.freeze()
     gc.set_threshold(GC_YOUNG_THRESHOLD, 10, 10)
-
-
-ROSTER_FIELDS = (
-    "email",
-    "name",
-    "department",
-    "roles",
-    "start_date",
-    "end_date",
-    "status",
-    "employment",
-)
-
-
-def read_roster_people(path: Path) -> list[dict[str, Any]]:
-    """A minimal roster read for the demo (the full import is `trustpath records roster`)."""
-    people = []
-    with path.open(newline="", encoding="utf-8") as fh:
-        for row in csv.DictReader(fh):
-            email = normalise_email(row.get("email") or "")
-            if email is None:
-                continue
-            person: dict[str, Any] = {f: (row.get(f) or "").strip() or None for f in ROSTER_FIELDS}
-            person["email"] = email
-            roles = [r for r in re.split(r"[;|\s]+", row.get("roles") or "") if r]
-            person["roles"] = json.dumps(roles)
-            people.append(person)
-    return people

@@ -87,6 +87,21 @@ def _sqlite_setup(engine: Engine) -> None:
         conn.exec_driver_sql("BEGIN IMMEDIATE" if write else "BEGIN")
 
 
+def seen_people(emails: list[str], now: str) -> list[dict[str, Any]]:
+    """`people` rows for emails the service meets before any roster names them."""
+    return [
+        {
+            "person_id": new_person_id(),
+            "email": e,
+            "created_at": now,
+            "updated_at": now,
+            "roles": "[]",
+            "source": "seen",
+        }
+        for e in emails
+    ]
+
+
 class Store:
     """Connections, migrations and every query the service and the CLI run."""
 
@@ -248,17 +263,7 @@ class Store:
         missing = [e for e in emails if e not in found]
         if missing:
             now = utc_now()
-            rows = [
-                {
-                    "person_id": new_person_id(),
-                    "email": e,
-                    "created_at": now,
-                    "updated_at": now,
-                    "roles": "[]",
-                    "source": "seen",
-                }
-                for e in missing
-            ]
+            rows = seen_people(missing, now)
             _insert_values(conn, "people", rows, " ON CONFLICT (email) DO NOTHING")
             found = dict(conn.execute(select, emails).fetchall())
         return found
@@ -323,17 +328,7 @@ class Store:
             now = utc_now()
             conn.execute(
                 self._insert(PEOPLE).on_conflict_do_nothing(index_elements=["email"]),
-                [
-                    {
-                        "person_id": new_person_id(),
-                        "email": e,
-                        "created_at": now,
-                        "updated_at": now,
-                        "roles": "[]",
-                        "source": "seen",
-                    }
-                    for e in missing
-                ],
+                seen_people(missing, now),
             )
             found.update(
                 conn.execute(
@@ -350,25 +345,6 @@ class Store:
         with self.transaction() as conn:
             row = conn.execute(sa.select(PEOPLE).where(PEOPLE.c.email == email)).first()
         return dict(row._mapping) if row else None
-
-    def upsert_people(self, people: list[dict[str, Any]]) -> int:
-        """Insert or update people by email (roster fields); the number written."""
-        if not people:
-            return 0
-        now = utc_now()
-        rows = [
-            dict(p, person_id=new_person_id(), source="roster", created_at=now, updated_at=now)
-            for p in people
-        ]
-        stmt = self._insert(PEOPLE)
-        keep = {"person_id", "email", "created_at"}
-        stmt = stmt.on_conflict_do_update(
-            index_elements=["email"],
-            set_={k: stmt.excluded[k] for k in rows[0] if k not in keep},
-        )
-        with self.transaction(write=True) as conn:
-            conn.execute(stmt, rows)
-        return len(rows)
 
     def forget(self, email: str) -> bool:
         """Erase a person's personal data; their ledger rows stay, pseudonymous."""
