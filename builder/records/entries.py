@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import secrets
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -117,3 +118,8 @@ def chain_batch(
         existing[key] = stored
         out.outcomes.append(stored)
     return out
+
+
+def new_person_id() -> str:
+    """A random pseudonymous id: nothing about the person can be derived from it."""
+    return "p_" + secrets.token_hex(10)

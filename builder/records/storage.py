@@ -9,10 +9,8 @@ every row in it is durably committed.
 
 from __future__ import annotations
 
-import json
 import os
 import re
-import secrets
 import sqlite3
 import threading
 from collections.abc import Iterator
@@ -30,9 +28,18 @@ from builder.records.entries import (
     StoredRecord,
     _stored,
     chain_batch,
+    new_person_id,
 )
 from builder.records.ledger import GENESIS, Head, LedgerRow
 from builder.records.migrations import _v1_tables, apply_migrations, lock_for_writing, utc_now
+from builder.records.sqlite_append import (
+    append_batch,
+    ids_by_kind,
+    open_writer,
+    safe_columns,
+    seen_people,
+    stored_row,
+)
 
 DATABASE_ENV = "TRUSTPATH_DATABASE_URL"
 DEFAULT_DATABASE = ".trustpath/records.db"
@@ -85,21 +92,6 @@ def _sqlite_setup(engine: Engine) -> None:
     def _begin(conn: Connection) -> None:
         write = conn.get_execution_options().get("trustpath_write")
         conn.exec_driver_sql("BEGIN IMMEDIATE" if write else "BEGIN")
-
-
-def seen_people(emails: list[str], now: str) -> list[dict[str, Any]]:
-    """`people` rows for emails the service meets before any roster names them."""
-    return [
-        {
-            "person_id": new_person_id(),
-            "email": e,
-            "created_at": now,
-            "updated_at": now,
-            "roles": "[]",
-            "source": "seen",
-        }
-        for e in emails
-    ]
 
 
 class Store:
@@ -196,12 +188,15 @@ class Store:
         else:
             with self.transaction() as conn:
                 row = conn.exec_driver_sql(self._sql(_FIND_SQL), params).first()
-        return _stored_row(row) if row else None
+        return stored_row(row) if row else None
 
     def append(self, batch: list[PendingRecord]) -> list[StoredRecord | Duplicate]:
         """Chain and insert a batch in one transaction; raises if any row fails."""
         if self.kind == "sqlite":
-            return self._append_sqlite(batch)
+            with self._write_lock:
+                if self._writer is None:
+                    self._writer = open_writer(sa.engine.make_url(self.url).database or "")
+                return append_batch(self._writer, batch)
         with self.transaction(write=True) as conn:
             lock_for_writing(conn)
             head = self.head(conn)
@@ -213,61 +208,6 @@ class Store:
                     self._insert_rows(conn, table, rows)
         return chained.outcomes
 
-    def _append_sqlite(self, batch: list[PendingRecord]) -> list[StoredRecord | Duplicate]:
-        """`append` on the writer's own sqlite3 connection, in as few statements as it takes.
-
-        The sqlite3 module releases and retakes the GIL around every step; under load the
-        event loop thread holds it, so each retake can wait a switch interval. So: no ORM,
-        one query per lookup, one multi-row INSERT per table, then COMMIT.
-        """
-        with self._write_lock:
-            conn = self._write_conn()
-            conn.execute("BEGIN IMMEDIATE")
-            try:
-                row = conn.execute(_HEAD_SQL).fetchone()
-                head = Head(row[0], row[1]) if row else Head(0, GENESIS)
-                existing: dict[tuple[str, str], StoredRecord] = {}
-                for kind, ids in _ids_by_kind(batch).items():
-                    marks = ", ".join("?" * len(ids))
-                    for r in conn.execute(f"{_FIND_ANY_SQL} ({marks})", (kind, *ids)):
-                        existing[(r[1], r[2])] = _stored_row(r)
-                emails = sorted({r.email for r in batch if r.email})
-                people = self._sqlite_people(conn, emails) if emails else {}
-                chained = chain_batch(batch, head, existing, people, utc_now())
-                for table, rows in [("ledger", chained.ledger), *chained.projections.items()]:
-                    if rows:
-                        _insert_values(conn, table, rows)
-                conn.execute("COMMIT")
-            except BaseException:
-                if conn.in_transaction:
-                    conn.execute("ROLLBACK")
-                raise
-        return chained.outcomes
-
-    def _write_conn(self) -> sqlite3.Connection:
-        """The ledger writer's sqlite3 connection (WAL, synchronous=FULL), opened once."""
-        if self._writer is None:
-            database = sa.engine.make_url(self.url).database or ""
-            conn = sqlite3.connect(database, isolation_level=None, check_same_thread=False)
-            for pragma in ("journal_mode=WAL", "synchronous=FULL", "busy_timeout=30000"):
-                conn.execute(f"PRAGMA {pragma}")
-            self._writer = conn
-        return self._writer
-
-    def _sqlite_people(self, conn: sqlite3.Connection, emails: list[str]) -> dict[str, str]:
-        """`_resolve_people` on the raw connection: email -> person_id, `seen` when new."""
-        select = (
-            f"SELECT email, person_id FROM people WHERE email IN ({', '.join('?' * len(emails))})"
-        )
-        found: dict[str, str] = dict(conn.execute(select, emails).fetchall())
-        missing = [e for e in emails if e not in found]
-        if missing:
-            now = utc_now()
-            rows = seen_people(missing, now)
-            _insert_values(conn, "people", rows, " ON CONFLICT (email) DO NOTHING")
-            found = dict(conn.execute(select, emails).fetchall())
-        return found
-
     def _existing(
         self, conn: Connection, batch: list[PendingRecord]
     ) -> dict[tuple[str, str], StoredRecord]:
@@ -276,18 +216,15 @@ class Store:
         One query per kind, on the (kind, client_id) unique index: `client_id IN (…)` alone
         cannot use that index and scanned the whole ledger on every batch.
         """
-        by_kind: dict[str, set[str]] = {}
-        for rec in batch:
-            by_kind.setdefault(rec.kind, set()).add(rec.client_id)
         existing: dict[tuple[str, str], StoredRecord] = {}
-        for kind, ids in sorted(by_kind.items()):
-            for row in conn.execute(_EXISTING, {"kind": kind, "ids": sorted(ids)}):
+        for kind, ids in ids_by_kind(batch).items():
+            for row in conn.execute(_EXISTING, {"kind": kind, "ids": ids}):
                 existing[(row.kind, row.client_id)] = _stored(row)
         return existing
 
     def _insert_rows(self, conn: Connection, table: str, rows: list[dict[str, Any]]) -> None:
-        """Insert rows that share their keys (the PostgreSQL path; SQLite: `_insert_values`)."""
-        columns = _columns(rows)
+        """Insert rows that share their keys (the PostgreSQL path; SQLite: `insert_values`)."""
+        columns = safe_columns(rows)
         names = ", ".join(columns)
         placeholders = ", ".join(f"%({c})s" for c in columns)
         conn.exec_driver_sql(f"INSERT INTO {table} ({names}) VALUES ({placeholders})", rows)
@@ -391,50 +328,3 @@ _EXISTING = sa.select(LEDGER).where(
     LEDGER.c.kind == sa.bindparam("kind"),
     LEDGER.c.client_id.in_(sa.bindparam("ids", expanding=True)),
 )
-
-
-def new_person_id() -> str:
-    """A random pseudonymous id: nothing about the person can be derived from it."""
-    return "p_" + secrets.token_hex(10)
-
-
-_HEAD_SQL = "SELECT seq, hash FROM ledger ORDER BY seq DESC LIMIT 1"
-_FIND_ANY_SQL = (
-    "SELECT seq, kind, client_id, recorded_at, person_id, body_sha256, payload, hash "
-    "FROM ledger WHERE kind = ? AND client_id IN"
-)
-_MAX_PARAMS = 30_000  # SQLite's default limit is 32,766 bound parameters a statement
-
-
-def _stored_row(row: Any) -> StoredRecord:
-    """A StoredRecord from a `_FIND_SQL`-shaped row (a tuple)."""
-    return StoredRecord(row[0], row[1], row[2], row[3], row[4], row[5], json.loads(row[6]), row[7])
-
-
-def _ids_by_kind(batch: list[PendingRecord]) -> dict[str, list[str]]:
-    by_kind: dict[str, set[str]] = {}
-    for rec in batch:
-        by_kind.setdefault(rec.kind, set()).add(rec.client_id)
-    return {kind: sorted(ids) for kind, ids in sorted(by_kind.items())}
-
-
-def _columns(rows: list[dict[str, Any]]) -> list[str]:
-    """The shared keys of rows to insert, checked as SQL identifiers."""
-    columns = list(rows[0])
-    if any(not c.isidentifier() for c in columns) or any(list(r) != columns for r in rows):
-        raise ValueError(f"rows to insert do not share safe column names: {columns}")
-    return columns
-
-
-def _insert_values(
-    conn: sqlite3.Connection, table: str, rows: list[dict[str, Any]], suffix: str = ""
-) -> None:
-    """Insert rows as multi-row `INSERT … VALUES (…), (…)`: one step per statement."""
-    columns = _columns(rows)
-    per_statement = max(1, _MAX_PARAMS // len(columns))
-    group = "(" + ", ".join("?" * len(columns)) + ")"
-    for start in range(0, len(rows), per_statement):
-        chunk = rows[start : start + per_statement]
-        values = ", ".join([group] * len(chunk))
-        params = [row[c] for row in chunk for c in columns]
-        conn.execute(f"INSERT INTO {table} ({', '.join(columns)}) VALUES {values}{suffix}", params)
