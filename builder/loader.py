@@ -103,7 +103,7 @@ def _read(source: Source, rel: str, settings: Settings, found: list[Diagnostic])
 
 
 def _comment_cuts(smap: SourceMap, rel: str, found: list[Diagnostic]) -> None:
-    for path, pos in smap.cut_by_comment:
+    for path, pos in smap.cuts:
         found.append(
             warning(
                 rel,

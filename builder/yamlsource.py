@@ -1,8 +1,8 @@
-"""YAML with positions: plain values plus the line and column of every key and item.
+"""YAML with positions: plain values, and the line and column of any key or item on demand.
 
 PyYAML's loaders throw positions away and silently keep the last of two duplicate keys, so
-this module composes the node graph (in C where libyaml is present) and builds the values
-itself, recording where each one stood.
+this module composes the node graph (in C where libyaml is present), builds the values
+itself, and keeps the graph to say where a value stood when a diagnostic needs it.
 """
 
 from __future__ import annotations
@@ -36,22 +36,69 @@ class YamlProblem(Exception):
 
 @dataclass
 class SourceMap:
-    """Where each value (and each mapping key) of a YAML document stood in its file."""
+    """Where each value (and each mapping key) of a YAML document stood in its file.
 
-    values: dict[PathKey, Position] = field(default_factory=dict)
-    keys: dict[PathKey, Position] = field(default_factory=dict)
+    Positions are needed only for the few values a diagnostic points at, so the map keeps the
+    document's text and composes it again on the first question (keeping every node of every
+    file alive would cost more, in memory and in garbage-collector time, than it saves).
+    """
+
+    text: str = ""
+    line_offset: int = 0
     # Unquoted text cut short by ` #`, which YAML reads as a comment: (path, where '#' is).
-    cut_by_comment: list[tuple[PathKey, Position]] = field(default_factory=list)
+    cuts: list[tuple[PathKey, Position]] = field(default_factory=list)
+    _root: yaml.Node | None = field(default=None, repr=False, compare=False)
+
+    @property
+    def root(self) -> yaml.Node | None:
+        if self._root is None and self.text:
+            self._root = yaml.compose(self.text, Loader=_Loader)
+        return self._root
+
+    def _walk(self, path: PathKey) -> tuple[yaml.Node | None, yaml.Node | None, bool]:
+        """(deepest node on `path`, its key node, whether the whole path was found)."""
+        node, key_node = self.root, None
+        for part in path:
+            child = None
+            if isinstance(node, yaml.MappingNode) and isinstance(part, str):
+                for k, v in node.value:
+                    if isinstance(k, yaml.ScalarNode) and k.value == part:
+                        child, key_node = v, k
+                        break
+            elif (
+                isinstance(node, yaml.SequenceNode)
+                and isinstance(part, int)
+                and 0 <= part < len(node.value)
+            ):
+                child, key_node = node.value[part], None
+            if child is None:
+                return node, None, False
+            node = child
+        return node, key_node, True
 
     def at(self, path: PathKey, *, key: bool = False) -> Position:
         """The position of the value (or its key) at `path`, else of its nearest ancestor."""
-        if key and path in self.keys:
-            return self.keys[path]
-        while path:
-            if path in self.values:
-                return self.values[path]
-            path = path[:-1]
-        return self.values.get((), (1, 1))
+        node, key_node, whole = self._walk(path)
+        if key and whole and key_node is not None:
+            node = key_node
+        return _mark(node, self.line_offset) if node is not None else (1 + self.line_offset, 1)
+
+    def has(self, path: PathKey) -> bool:
+        """Whether the document has a value at `path`."""
+        return self._walk(path)[2]
+
+    def path_of(self, target: yaml.Node) -> PathKey:
+        """The path of a node of this document (for messages about it)."""
+        stack: list[tuple[yaml.Node, PathKey]] = [(self.root, ())] if self.root else []
+        while stack:
+            node, path = stack.pop()
+            if node is target:
+                return path
+            if isinstance(node, yaml.MappingNode):
+                stack.extend((v, (*path, str(k.value))) for k, v in node.value)
+            elif isinstance(node, yaml.SequenceNode):
+                stack.extend((v, (*path, i)) for i, v in enumerate(node.value))
+        return ()
 
 
 def _mark(node: yaml.Node, line_offset: int) -> Position:
@@ -84,54 +131,49 @@ def _scalar_value(node: yaml.ScalarNode) -> Any:
     return value
 
 
-def _check_comment_cut(
-    node: yaml.ScalarNode, path: PathKey, smap: SourceMap, lines: list[str], line_offset: int
-) -> None:
-    """Record plain multi-word text followed on its line by ` #word` (likely not a comment)."""
+def _cut_by_comment(node: yaml.ScalarNode, lines: list[str]) -> int | None:
+    """The 1-based column of a ` #word` that ended plain multi-word text, if there is one."""
     end = node.end_mark
     if node.style or node.tag != _STR or " " not in node.value or end.line >= len(lines):
-        return
+        return None
     rest = lines[end.line][end.column :]
     stripped = rest.lstrip(" ")
     if stripped.startswith("#") and rest != stripped and stripped[1:2] not in ("", " "):
-        column = end.column + len(rest) - len(stripped) + 1
-        smap.cut_by_comment.append((path, (end.line + 1 + line_offset, column)))
+        return end.column + len(rest) - len(stripped) + 1
+    return None
 
 
-def _build(
-    node: yaml.Node, path: PathKey, smap: SourceMap, line_offset: int, lines: list[str] | None
-) -> Any:
-    smap.values[path] = _mark(node, line_offset)
+def _build(node: yaml.Node, smap: SourceMap, lines: list[str] | None) -> Any:
     if isinstance(node, yaml.ScalarNode):
-        if lines is not None:
-            _check_comment_cut(node, path, smap, lines, line_offset)
+        if lines is not None and (column := _cut_by_comment(node, lines)) is not None:
+            position = (node.end_mark.line + 1 + smap.line_offset, column)
+            smap.cuts.append((smap.path_of(node), position))
         return _scalar_value(node)
     if isinstance(node, yaml.SequenceNode):
-        return [
-            _build(item, (*path, i), smap, line_offset, lines) for i, item in enumerate(node.value)
-        ]
+        return [_build(item, smap, lines) for item in node.value]
     if isinstance(node, yaml.MappingNode):
         result: dict[str, Any] = {}
+        seen: dict[str, yaml.Node] = {}
         for key_node, value_node in node.value:
             if not isinstance(key_node, yaml.ScalarNode):
                 raise YamlProblem(
-                    _mark(key_node, line_offset),
+                    _mark(key_node, smap.line_offset),
                     "yaml-syntax",
                     "a mapping key must be a plain value",
                 )
             key = str(_scalar_value(key_node))
-            if key in result:
-                first = smap.keys[(*path, key)]
+            if key in seen:
+                first = _mark(seen[key], smap.line_offset)
                 raise YamlProblem(
-                    _mark(key_node, line_offset),
+                    _mark(key_node, smap.line_offset),
                     "duplicate-key",
                     f"key '{key}' appears twice (first at line {first[0]}); "
                     "YAML would silently keep only the last",
                 )
-            smap.keys[(*path, key)] = _mark(key_node, line_offset)
-            result[key] = _build(value_node, (*path, key), smap, line_offset, lines)
+            seen[key] = key_node
+            result[key] = _build(value_node, smap, lines)
         return result
-    raise YamlProblem(_mark(node, line_offset), "yaml-syntax", "unsupported YAML node")
+    raise YamlProblem(_mark(node, smap.line_offset), "yaml-syntax", "unsupported YAML node")
 
 
 def parse_yaml(text: str, *, line_offset: int = 0) -> tuple[Any, SourceMap]:
@@ -140,7 +182,7 @@ def parse_yaml(text: str, *, line_offset: int = 0) -> tuple[Any, SourceMap]:
     `line_offset` is added to every line (front matter starts below the `---` line).
     Raises `YamlProblem` for syntax errors, duplicate keys and multiple documents.
     """
-    smap = SourceMap()
+    smap = SourceMap(text=text, line_offset=line_offset)
     try:
         node = yaml.compose(text, Loader=_Loader)
     except yaml.MarkedYAMLError as exc:
@@ -158,17 +200,17 @@ def parse_yaml(text: str, *, line_offset: int = 0) -> tuple[Any, SourceMap]:
     except yaml.YAMLError as exc:
         raise YamlProblem((1 + line_offset, 1), "yaml-syntax", str(exc)) from None
     if node is None:
-        smap.values[()] = (1 + line_offset, 1)
         return None, smap
+    smap._root = node  # while building; dropped below so that the node tree can be freed
     try:
-        source_lines = text.splitlines() if "#" in text else None
-        value = _build(node, (), smap, line_offset, source_lines)
+        value = _build(node, smap, text.splitlines() if "#" in text else None)
     except yaml.constructor.ConstructorError as exc:
         mark = exc.problem_mark
         pos = (mark.line + 1 + line_offset, mark.column + 1) if mark else (1 + line_offset, 1)
         raise YamlProblem(pos, "yaml-syntax", exc.problem or "invalid value") from None
     except RecursionError:
         raise YamlProblem((1 + line_offset, 1), "yaml-syntax", "nesting is too deep") from None
+    smap._root = None
     return value, smap
 
 

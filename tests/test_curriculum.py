@@ -63,8 +63,7 @@ def test_size_and_roles(loaded) -> None:
 def test_every_module_is_complete(loaded) -> None:
     _, curriculum = loaded
     for module in curriculum.modules.values():
-        data = module.source_map.keys
-        missing = [k for k in REQUIRED_KEYS if (k,) not in data]
+        missing = [k for k in REQUIRED_KEYS if not module.source_map.has((k,))]
         assert not missing, f"{module.path} lacks {missing}"
         words = _words(module.body)
         assert 400 <= words <= 1500, f"{module.path}: {words} words"
