@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from builder.records.app import create_app
+from builder.records.course import course_from_manifest
 from builder.records.identity import IdentityConfig
 from builder.records.me_status import person_statuses
 from builder.records.service import RecordsService
@@ -128,9 +129,13 @@ def test_person_statuses_with_fixed_date(tmp_path: Path) -> None:
     store.migrate()
     populate(store)
     person = store.person("xss@example.com")
-    got = person_statuses(store, MANIFEST, person, ["all-staff"], dt.date(2026, 6, 15))
+    got = person_statuses(
+        store, course_from_manifest(MANIFEST), person, ["all-staff"], dt.date(2026, 6, 15)
+    )
     assert got["phishing"] == {"status": "due_soon", "due": "2026-06-19", "version": 2,
                                "rule": "onboarding", "completed": None}  # fmt: skip
-    stranger = person_statuses(store, MANIFEST, None, ["all-staff"], dt.date(2026, 6, 15))
+    stranger = person_statuses(
+        store, course_from_manifest(MANIFEST), None, ["all-staff"], dt.date(2026, 6, 15)
+    )
     assert stranger["aup"]["due"] == "2026-07-15" and stranger["aup"]["status"] == "upcoming"
     store.close()

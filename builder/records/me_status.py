@@ -14,67 +14,52 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from builder.records.course import Course, course_from_manifest
+from builder.records.course import Course
 from builder.records.due import Completion, Person, RoleSpan, person_items
-from builder.records.report_store import ACKS, ATTEMPTS, HISTORY, load_first_seen
+from builder.records.report_store import HISTORY, day_of, load_completions, load_first_seen
 from builder.records.storage import Store
 
-_COURSES: dict[int, Course] = {}
+DEFAULT_ROLE = "all-staff"
 
 
-def _course(manifest: dict[str, Any]) -> Course:
-    if id(manifest) not in _COURSES:
-        _COURSES[id(manifest)] = course_from_manifest(manifest)
-    return _COURSES[id(manifest)]
-
-
-def _day(text: str | None) -> dt.date | None:
-    try:
-        return dt.date.fromisoformat(text[:10]) if text else None
-    except ValueError:
-        return None
+def default_roles(manifest: dict[str, Any]) -> list[str]:
+    """Roles of someone not on the roster: all-staff, when the curriculum has it."""
+    return [DEFAULT_ROLE] if DEFAULT_ROLE in manifest.get("roles", {}) else []
 
 
 def person_statuses(
     store: Store,
-    manifest: dict[str, Any],
+    course: Course,
     person: dict[str, Any] | None,
     roles: Sequence[str],
     today: dt.date | None = None,
 ) -> dict[str, dict[str, Any]]:
     """module id -> {"status", "due", "version", "rule", "completed"} for one person."""
-    course = _course(manifest)
     today = today or dt.date.today()
     comps: dict[tuple[str, str], list[Completion]] = {}
     spans: list[RoleSpan] = []
     pid = person["person_id"] if person else ""
-    start = (_day(person.get("start_date")) or _day(person.get("created_at"))) if person else None
+    start = (
+        (day_of(person.get("start_date")) or day_of(person.get("created_at"))) if person else None
+    )
     start = start or today
     with store.transaction() as conn:
         first_seen = load_first_seen(conn)
         if person is not None:
-            for table, kind in ((ATTEMPTS, "pass"), (ACKS, "ack")):
-                query = sa.select(table.c.module, table.c.version, sa.func.max(table.c.recorded_at))
-                query = query.where(table.c.person_id == pid)
-                if kind == "pass":
-                    query = query.where(table.c.passed.is_(True))
-                for module, version, at in conn.execute(
-                    query.group_by(table.c.module, table.c.version)
-                ):
-                    comps.setdefault((pid, module), []).append(
-                        Completion(version, kind, _day(at) or today)
-                    )
+            comps = load_completions(conn, pid)
             history = conn.execute(
                 sa.select(HISTORY.c.effective_on, HISTORY.c.id, HISTORY.c.new_value)
                 .where(HISTORY.c.person_id == pid, HISTORY.c.field == "roles")
                 .order_by(HISTORY.c.effective_on, HISTORY.c.id)
             ).all()
-            spans = [RoleSpan(max(start, _day(on) or start) if i else start, tuple(new.split(";")))
-                     for i, (on, _, new) in enumerate(history)]  # fmt: skip
+            spans = [
+                RoleSpan(max(start, day_of(on) or start) if i else start, tuple(new.split(";")))
+                for i, (on, _, new) in enumerate(history)
+            ]
     who = Person(
         pid, person["email"] if person else "", (person or {}).get("name") or "",
         (person or {}).get("department") or "", tuple(roles), start,
-        _day((person or {}).get("end_date")), role_history=tuple(spans),
+        day_of((person or {}).get("end_date")), role_history=tuple(spans),
     )  # fmt: skip
     items = {i.module: i for i in person_items(who, course, comps, first_seen, today)}
     out: dict[str, dict[str, Any]] = {}

@@ -15,20 +15,10 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
 
 from builder.records.admin import report_route
-from builder.records.course import Course, course_from_manifest
 from builder.records.errors import ApiError
 
 if TYPE_CHECKING:
     from builder.records.service import RecordsService
-
-_COURSES: dict[int, Course] = {}
-
-
-def _course(service: RecordsService) -> Course:
-    key = id(service.manifest)
-    if key not in _COURSES:
-        _COURSES[key] = course_from_manifest(service.manifest)
-    return _COURSES[key]
 
 
 def _param(name: str, desc: str, enum: list[str] | None = None) -> dict[str, Any]:
@@ -80,7 +70,7 @@ async def due(request: Request, service: RecordsService) -> dict[str, Any]:
     as_of = _date(request, "as_of", dt.date.today())
     status = _query(request, "status", ("overdue", "due_soon", "upcoming", "done"))
     department, module = _query(request, "department"), _query(request, "module")
-    report, _ = await service.read(due_report, service.store, _course(service), as_of)
+    report, _ = await service.read(due_report, service.store, service.course, as_of)
     items = [item_dict(i) for i in sort_items(report.items)
              if (department is None or i.department == department)
              and (status is None or i.status == status)
@@ -99,7 +89,7 @@ async def completion(request: Request, service: RecordsService) -> list[dict[str
 
     by = _query(request, "by", ("department", "role", "module")) or "department"
     as_of = _date(request, "as_of", dt.date.today())
-    course = _course(service)
+    course = service.course
     report, people = await service.read(due_report, service.store, course, as_of)
     by_id = {p.person_id: p for p in people}
     return [r.as_dict() for r in completion_table(report.items, by, by_id, course)]
@@ -112,7 +102,7 @@ async def questions(request: Request, service: RecordsService) -> list[dict[str,
     from builder.records.report_store import answer_counts, refresh_answers
     from builder.records.reports import question_stats
 
-    module, course = _query(request, "module"), _course(service)
+    module, course = _query(request, "module"), service.course
 
     def work() -> list[dict[str, Any]]:
         refresh_answers(service.store, course)
@@ -167,7 +157,7 @@ async def export(request: Request, service: RecordsService) -> Response:
     if fmt == "xapi" and (pop or not org.startswith(("http://", "https://"))):
         raise ApiError(422, "invalid_query", "xapi needs TRUSTPATH_ORG_IRI set on the server "
                        "and no population", {"parameter": "format"})  # fmt: skip
-    course = _course(service)
+    course = service.course
 
     def work() -> str:
         if pop:
@@ -192,5 +182,5 @@ async def dashboard(request: Request, service: RecordsService) -> Response:
     from builder.records.dashboard import gather, render_dashboard
 
     as_of = _date(request, "as_of", dt.date.today())
-    data = await service.read(gather, service.store, _course(service), as_of)
+    data = await service.read(gather, service.store, service.course, as_of)
     return HTMLResponse(render_dashboard(data))

@@ -101,14 +101,15 @@ def import_roster(
     return changes
 
 
-def _date(text: str | None) -> dt.date | None:
+def day_of(text: str | None) -> dt.date | None:
+    """The date of an ISO date or timestamp text (None when missing or not a date)."""
     try:
         return dt.date.fromisoformat(text[:10]) if text else None
     except ValueError:
         return None
 
 
-def _fetch(conn: Connection, sql: str) -> list[Any]:
+def _fetch(conn: Connection, sql: str, params: tuple[Any, ...] = ()) -> list[Any]:
     """Rows of a constant query straight from the DB-API cursor (no per-row processing).
 
     The report queries return hundreds of thousands of rows; SQLAlchemy's row objects cost
@@ -116,7 +117,7 @@ def _fetch(conn: Connection, sql: str) -> list[Any]:
     """
     cursor = conn.connection.cursor()
     try:
-        cursor.execute(sql)
+        cursor.execute(sql, params)
         return list(cursor.fetchall())
     finally:
         cursor.close()
@@ -138,12 +139,12 @@ def load_people(conn: Connection) -> list[Person]:
     for pid, email, name, dept, roles, start_text, end, status, note, kind in _fetch(
         conn, people_sql
     ):
-        start = _date(start_text)
+        start = day_of(start_text)
         if start is None:
             continue
         history = sorted(spans.get(pid, []))
         role_spans = tuple(
-            RoleSpan(max(start, _date(on) or start) if i else start, tuple(new.split(";")))
+            RoleSpan(max(start, day_of(on) or start) if i else start, tuple(new.split(";")))
             for i, (on, _, new) in enumerate(history)
         )
         held = tuple(r for r in _roles_text(roles).split(";") if r)
@@ -155,7 +156,7 @@ def load_people(conn: Connection) -> list[Person]:
                 dept or "",
                 held,
                 start,
-                _date(end),
+                day_of(end),
                 status or "active",
                 note or "",
                 kind or "employee",
@@ -165,21 +166,27 @@ def load_people(conn: Connection) -> list[Person]:
     return people
 
 
-def load_completions(conn: Connection) -> dict[tuple[str, str], list[Completion]]:
+def load_completions(
+    conn: Connection, person_id: str | None = None
+) -> dict[tuple[str, str], list[Completion]]:
     """(person, module) -> latest pass and acknowledgement per version, aggregated in SQL.
 
-    Both GROUP BYs scan a covering index in order (`attempts_latest_pass`, `acks_latest`).
+    Both GROUP BYs scan a covering index in order (`attempts_latest_pass`, `acks_latest`);
+    `person_id` limits them to one person (GET /api/me).
     """
     out: dict[tuple[str, str], list[Completion]] = {}
     days: dict[str, dt.date] = {}
+    mark = "?" if conn.dialect.paramstyle == "qmark" else "%s"
+    where = f" AND person_id = {mark}" if person_id is not None else ""
+    params = (person_id,) if person_id is not None else ()
     queries = (
         ("pass", "SELECT person_id, module, version, max(recorded_at) FROM attempts"
-                 " WHERE passed GROUP BY person_id, module, version"),
+                 f" WHERE passed{where} GROUP BY person_id, module, version"),
         ("ack", "SELECT person_id, module, version, max(recorded_at) FROM acknowledgements"
-                " GROUP BY person_id, module, version"),
+                f" WHERE TRUE{where} GROUP BY person_id, module, version"),
     )  # fmt: skip
     for kind, sql in queries:
-        for pid, module, version, at in _fetch(conn, sql):
+        for pid, module, version, at in _fetch(conn, sql, params):
             key = at[:10]
             day = days.get(key) or days.setdefault(key, dt.date.fromisoformat(key))
             found = out.get((pid, module))

@@ -11,6 +11,7 @@ the ledger before its error is returned, so a replay is answered even after the 
 from __future__ import annotations
 
 import asyncio
+import functools
 import hashlib
 import json
 from collections.abc import Callable
@@ -28,10 +29,10 @@ from builder.grading import (
     grade_from_record,
     question_feedback,
 )
+from builder.records.course import Course, course_from_manifest
 from builder.records.errors import ApiError
 from builder.records.identity import Identity, IdentityConfig
-from builder.records.me_status import person_statuses
-from builder.records.status import default_roles
+from builder.records.me_status import default_roles, person_statuses
 from builder.records.storage import Duplicate, PendingRecord, Store, StoredRecord
 from builder.records.writer import GroupWriter, WriteFailed
 
@@ -72,6 +73,11 @@ class RecordsService:
     identity: IdentityConfig
     admin_token: str | None = None
     writer: GroupWriter | None = None
+
+    @functools.cached_property
+    def course(self) -> Course:
+        """The manifest as the due engine and the reports read it (built once)."""
+        return course_from_manifest(self.manifest)
 
     async def start(self) -> None:
         """Migrate, remember module versions, start the writer (in the running loop)."""
@@ -336,9 +342,7 @@ class RecordsService:
         person = await self.read(self.store.person, identity.email)
         roles = _roles(person["roles"]) if person else []
         roles = roles or default_roles(self.manifest)
-        modules = await self.read(  # the due engine (issue 7)
-            person_statuses, self.store, self.manifest, person, roles
-        )
+        modules = await self.read(person_statuses, self.store, self.course, person, roles)
         return {
             "email": identity.email,
             "name": person["name"] if person else None,
