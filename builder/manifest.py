@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from builder.config import Settings
+from builder.coverage import required_criteria
 from builder.model import Curriculum, Module
 from builder.paths import LearningPath
 
@@ -138,6 +139,7 @@ def build_manifest(
                 "ancestry": list(p.ancestry),
                 "departments": list(p.role.departments),
                 "criteria": list(p.role.criteria),
+                "required_criteria": list(required_criteria(curriculum, p, settings)),
                 "path": [
                     {"module": s.module.id, "stage": s.stage, "pulled_in": s.pulled_in}
                     for s in p.steps

@@ -58,6 +58,7 @@ class CourseRole:
     departments: tuple[str, ...]
     criteria: tuple[str, ...]  # the role's own required criteria
     path: tuple[str, ...]  # module ids in path order
+    required: tuple[str, ...] = ()  # all it must cover, as `trustpath coverage` computed it
 
 
 @dataclass
@@ -92,7 +93,9 @@ class Course:
         return list(seen)
 
     def required_criteria(self, role_id: str) -> list[str]:
-        """Criteria the role must cover: its own and those of every role it extends."""
+        """Criteria the role must cover: as the build computed them, else its own and inherited."""
+        if self.roles[role_id].required:
+            return list(self.roles[role_id].required)
         out: dict[str, None] = {}
         for rid in self.roles[role_id].ancestry:
             if rid in self.roles:
@@ -147,6 +150,7 @@ def course_from_manifest(manifest: dict[str, Any]) -> Course:
             ancestry=tuple(r.get("ancestry") or (rid,)),
             departments=tuple(r.get("departments") or ()),
             criteria=tuple(r.get("criteria") or ()),
+            required=tuple(r.get("required_criteria") or ()),
             path=tuple(step["module"] for step in r.get("path") or ()),
         )
         for rid, r in (manifest.get("roles") or {}).items()
