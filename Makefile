@@ -33,6 +33,7 @@ lint: setup
 	$(BIN)/ruff check builder tests bench
 	$(BIN)/ruff format --check builder tests bench
 	$(BIN)/mypy
+	$(BIN)/lint-imports
 
 serve: setup
 	$(BIN)/trustpath serve --host $(HOST) --port $(PORT)

@@ -22,7 +22,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from _generate import generate
 from _timing import describe, time_interleaved, tool
 
-from builder.loader import split_front_matter
+from builder.curriculum.loader import split_front_matter
 
 OVERRIDES = Path(__file__).resolve().parent.parent / "site_overrides"
 THEME = f"""site_name: bench

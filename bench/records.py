@@ -33,9 +33,9 @@ import httpx
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from builder.records.ledger import verify_rows  # noqa: E402
-from builder.records.server import ServeConfig  # noqa: E402
-from builder.records.storage import Store, resolve_database_url  # noqa: E402
+from builder.ledger.chain import verify_rows  # noqa: E402
+from builder.store.database import Store, resolve_database_url  # noqa: E402
+from builder.web.server import ServeConfig  # noqa: E402
 
 LUA = Path(__file__).with_name("records_attempts.lua")
 CONNECTIONS = 64
@@ -183,7 +183,7 @@ def attempts_run(
         "TRUSTPATH_SERVE_CONFIG": ServeConfig(database_url=url, manifest_path=str(path)).to_env()
     }
     port = free_port()
-    proc = start("builder.records.server:app_from_env", port, env, workers, factory=True)
+    proc = start("builder.web.server:app_from_env", port, env, workers, factory=True)
     try:
         wrk(f"http://127.0.0.1:{port}/api/attempts", 2, LUA, run + 1)  # warm-up
         figures = wrk(f"http://127.0.0.1:{port}/api/attempts", seconds, LUA, run)

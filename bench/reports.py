@@ -27,10 +27,10 @@ from typing import Any
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from builder.records import seed  # noqa: E402
-from builder.records.report_store import import_roster  # noqa: E402
-from builder.records.roster import RosterRow  # noqa: E402
-from builder.records.storage import Store  # noqa: E402
+from builder.lifecycle.roster import RosterRow  # noqa: E402
+from builder.store import seed  # noqa: E402
+from builder.store.database import Store  # noqa: E402
+from builder.store.queries import import_roster  # noqa: E402
 
 AS_OF = dt.date(2026, 6, 15)
 MODULES = 25

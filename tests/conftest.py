@@ -57,7 +57,7 @@ def pg_server():
 @pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
 def database_url(request, tmp_path: Path) -> str:
     """A SQLAlchemy URL of a fresh, empty records database: SQLite, then PostgreSQL."""
-    from builder.records.storage import resolve_database_url
+    from builder.store.database import resolve_database_url
 
     if request.param == "sqlite":
         return resolve_database_url(tmp_path, str(tmp_path / "records.db"))

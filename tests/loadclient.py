@@ -86,7 +86,7 @@ async def post_many(
 
 
 class Server:
-    """`uvicorn --factory builder.records.server:app_from_env` as a subprocess."""
+    """`uvicorn --factory builder.web.server:app_from_env` as a subprocess."""
 
     def __init__(self, config_env: str, port: int, workers: int = 1) -> None:
         self.port = port
@@ -96,7 +96,7 @@ class Server:
                 sys.executable,
                 "-m",
                 "uvicorn",
-                "builder.records.server:app_from_env",
+                "builder.web.server:app_from_env",
                 "--factory",
                 "--host",
                 "127.0.0.1",

@@ -8,10 +8,10 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
-from builder.records.app import create_app
 from builder.records.identity import IdentityConfig
 from builder.records.service import RecordsService
-from builder.records.storage import Store
+from builder.store.database import Store
+from builder.web.app import create_app
 from tests.asgi import AppClient, app_client
 
 STATEMENT = "I have read the acceptable use policy and will follow it."

@@ -10,11 +10,11 @@ from typing import Any
 
 from click.testing import CliRunner, Result
 
-from builder.records import seed
-from builder.records.cli import records
-from builder.records.report_store import import_roster
-from builder.records.roster import parse_roster
-from builder.records.storage import Store
+from builder.cli.records import records
+from builder.lifecycle.roster import parse_roster
+from builder.store import seed
+from builder.store.database import Store
+from builder.store.queries import import_roster
 
 AS_OF = "2026-06-15"
 XSS = "<img src=x onerror=alert(1)>"

@@ -1,7 +1,7 @@
 """The published site in Chromium: role paths, keyboard quiz, instant navigation, offline queue.
 
 The site is the fixture project built by `build_site`, served on one origin with the real
-records service (`builder.records.server.build_app`, SQLite ledger, `open` identity) by
+records service (`builder.web.server.build_app`, SQLite ledger, `open` identity) by
 uvicorn in a background thread. Deliveries are counted twice: by the requests the browser saw
 finish, and by the rows in the ledger.
 """
@@ -18,11 +18,11 @@ from typing import Any
 
 import pytest
 
-from builder.records.report_store import import_roster
-from builder.records.roster import parse_roster
-from builder.records.server import ServeConfig, build_app
-from builder.records.storage import Store
-from builder.site import build_site
+from builder.lifecycle.roster import parse_roster
+from builder.site.build import build_site
+from builder.store.database import Store
+from builder.store.queries import import_roster
+from builder.web.server import ServeConfig, build_app
 from tests.serving import RunningApp, free_port
 from tests.sitefixture import copy_fixture
 

@@ -11,7 +11,7 @@ import markdown
 import pytest
 from click.testing import CliRunner
 
-from builder.cli import cli
+from builder.cli.main import cli
 
 FORMATS = ["text", "markdown", "json", "junit"]
 

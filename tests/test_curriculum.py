@@ -9,9 +9,9 @@ from pathlib import Path
 import pytest
 
 from builder.config import load_settings
-from builder.coverage import compute_coverage
-from builder.loader import load_curriculum
-from builder.paths import build_paths
+from builder.coverage.gate import compute_coverage
+from builder.curriculum.loader import load_curriculum
+from builder.curriculum.paths import build_paths
 
 ROOT = Path(__file__).parent.parent
 REQUIRED_KEYS = (

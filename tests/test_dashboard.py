@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from builder.records.charts import esc, hbar_chart, heatmap
-from builder.records.storage import Store, resolve_database_url
+from builder.reports.charts import esc, hbar_chart, heatmap
+from builder.store.database import Store, resolve_database_url
 from tests.reports_data import AS_OF, XSS, make_project, populate, run
 
 CHROMIUM_ARGS = [

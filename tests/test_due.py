@@ -6,8 +6,8 @@ import datetime as dt
 
 import pytest
 
-from builder.records.course import Course, CourseModule, CourseRole
-from builder.records.due import (
+from builder.course.model import Course, CourseModule, CourseRole
+from builder.lifecycle.due import (
     Completion,
     Person,
     RoleSpan,

@@ -8,11 +8,11 @@ import uuid
 
 import pytest
 
-from builder.records.export import (
+from builder.markup import safe_cell
+from builder.reports.export import (
     EVIDENCE_COLUMNS,
     csv_text,
     evidence_record,
-    safe_cell,
     xapi_statement,
 )
 

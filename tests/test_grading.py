@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from builder.grading import (
+from builder.course.grading import (
     StaleVersion,
     TooManyChoices,
     UnknownChoice,

@@ -7,7 +7,7 @@ import hashlib
 import pytest
 import sqlalchemy as sa
 
-from builder.records.ledger import (
+from builder.ledger.chain import (
     GENESIS,
     Head,
     LedgerRow,
@@ -16,7 +16,7 @@ from builder.records.ledger import (
     parse_anchor,
     verify_rows,
 )
-from builder.records.storage import PendingRecord, Store
+from builder.store.database import PendingRecord, Store
 
 
 def pending(n: int, email: str | None = "ann@example.com") -> PendingRecord:

@@ -11,7 +11,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from builder.config import Settings
-from builder.loader import load_curriculum
+from builder.curriculum.loader import load_curriculum
 
 VALID = """---
 id: sample

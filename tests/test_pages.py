@@ -7,9 +7,10 @@ from pathlib import Path
 import pytest
 
 from builder.config import load_settings
-from builder.loader import load_curriculum
-from builder.model import Curriculum
-from builder.pages import (
+from builder.curriculum.loader import load_curriculum
+from builder.curriculum.model import Curriculum
+from builder.curriculum.paths import LearningPath, build_paths
+from builder.site.pages import (
     criterion_anchor,
     doc_url,
     generate_pages,
@@ -18,7 +19,6 @@ from builder.pages import (
     render_criteria_index,
     render_role_page,
 )
-from builder.paths import LearningPath, build_paths
 from tests.sitefixture import FIXTURE
 
 

@@ -7,10 +7,10 @@ from pathlib import Path
 
 from click.testing import CliRunner
 
-from builder.cli import cli
+from builder.cli.main import cli
 from builder.config import load_settings
-from builder.loader import load_curriculum
-from builder.paths import build_paths
+from builder.curriculum.loader import load_curriculum
+from builder.curriculum.paths import build_paths
 from tests.conftest import FIXTURES
 
 PROJECT = FIXTURES / "paths"

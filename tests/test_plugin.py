@@ -10,8 +10,8 @@ import pytest
 from mkdocs.config import load_config
 from mkdocs.structure.files import Files
 
-from builder.plugin import TrustPathPlugin
-from builder.site import build_site
+from builder.site.build import build_site
+from builder.site.plugin import TrustPathPlugin
 from tests.sitefixture import copy_fixture
 
 

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import re
 
-from builder.manifest import sha256_text
-from builder.model import Choice, Module, Question, Quiz
-from builder.quiz_html import (
+from builder.course.manifest import sha256_text
+from builder.curriculum.model import Choice, Module, Question, Quiz
+from builder.site.widgets import (
     render_ack,
     render_feedback,
     render_markdown,

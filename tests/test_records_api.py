@@ -5,9 +5,9 @@ from __future__ import annotations
 import json
 import time
 
+from builder.ledger.chain import verify_rows
 from builder.records.identity import IdentityConfig, make_token, parse_networks
-from builder.records.ledger import verify_rows
-from builder.records.storage import Store
+from builder.store.database import Store
 from tests.records_support import ANN, BOB, RIGHT, STATEMENT_SHA, ack, attempt, feedback, running
 
 ADMIN = {"Authorization": "Bearer admin-secret"}

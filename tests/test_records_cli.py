@@ -11,9 +11,9 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 from click.testing import CliRunner
 
-from builder.cli import cli
+from builder.cli.main import cli
 from builder.records.identity import read_token
-from builder.records.storage import Store
+from builder.store.database import Store
 from tests.test_ledger import pending, raw, unguard
 
 

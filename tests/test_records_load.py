@@ -11,9 +11,9 @@ from pathlib import Path
 
 import pytest
 
-from builder.records.ledger import verify_rows
-from builder.records.server import ServeConfig
-from builder.records.storage import Store
+from builder.ledger.chain import verify_rows
+from builder.store.database import Store
+from builder.web.server import ServeConfig
 from tests.loadclient import Server, post_many
 from tests.pg import free_port
 from tests.records_support import RIGHT, manifest

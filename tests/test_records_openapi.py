@@ -10,7 +10,7 @@ import schemathesis
 from hypothesis import HealthCheck, settings
 from schemathesis import checks
 
-from builder.records.app import create_app
+from builder.web.app import create_app
 from tests.records_support import make_service
 
 _DIR = tempfile.mkdtemp(prefix="trustpath-schemathesis-")

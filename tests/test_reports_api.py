@@ -10,12 +10,12 @@ from pathlib import Path
 
 import pytest
 
-from builder.records.app import create_app
-from builder.records.course import course_from_manifest
+from builder.course.model import course_from_manifest
 from builder.records.identity import IdentityConfig
-from builder.records.me_status import person_statuses
+from builder.records.me import person_statuses
 from builder.records.service import RecordsService
-from builder.records.storage import Store
+from builder.store.database import Store
+from builder.web.app import create_app
 from tests.asgi import AppClient, app_client
 from tests.reports_data import AS_OF, MANIFEST, XSS, populate
 

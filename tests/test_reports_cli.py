@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from builder.records.storage import Store, resolve_database_url
+from builder.store.database import Store, resolve_database_url
 from tests.reports_data import AS_OF, ROSTER, XSS, make_project, populate, run
 
 

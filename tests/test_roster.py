@@ -6,7 +6,7 @@ import datetime as dt
 
 import pytest
 
-from builder.records.roster import RosterError, parse_roster, plan_changes
+from builder.lifecycle.roster import RosterError, parse_roster, plan_changes
 
 ROLES = {"all-staff", "engineer", "manager"}
 HEADER = "email,name,department,roles,start_date,end_date,status,employment,note\n"

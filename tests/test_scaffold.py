@@ -8,7 +8,7 @@ from typing import Any
 
 from click.testing import CliRunner
 
-from builder.cli import cli
+from builder.cli.main import cli
 
 
 def run(project: Path, *args: str) -> tuple[str, int]:

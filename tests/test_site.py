@@ -13,9 +13,9 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from builder.cli import cli
-from builder.manifest import read_manifest
-from builder.site import BuiltSite, SiteBuildError, build_site
+from builder.cli.main import cli
+from builder.course.manifest import read_manifest
+from builder.site.build import BuiltSite, SiteBuildError, build_site
 from tests.sitefixture import OVERRIDES, copy_fixture, copy_project
 
 MKDOCS = Path(sys.executable).parent / "mkdocs"

@@ -7,10 +7,10 @@ import asyncio
 import pytest
 import sqlalchemy as sa
 
-from builder.records.ledger import verify_rows
-from builder.records.migrations import MIGRATIONS
-from builder.records.storage import Duplicate, PendingRecord, Store, StoredRecord
+from builder.ledger.chain import verify_rows
 from builder.records.writer import GroupWriter, WriteFailed
+from builder.store.database import Duplicate, PendingRecord, Store, StoredRecord
+from builder.store.migrations import MIGRATIONS
 from tests.records_support import manifest
 from tests.test_ledger import pending
 

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from builder.cli import cli
+from builder.cli.main import cli
 from tests.conftest import FIXTURES
 
 DIAGNOSTICS = FIXTURES / "diagnostics"

@@ -20,7 +20,7 @@ from typing import Any, TypeVar
 
 import orjson
 
-from builder.grading import (
+from builder.course.grading import (
     Grade,
     GradingError,
     check_version,
@@ -29,12 +29,12 @@ from builder.grading import (
     grade_from_record,
     question_feedback,
 )
-from builder.records.course import Course, course_from_manifest
+from builder.course.model import Course, course_from_manifest
 from builder.records.errors import ApiError
 from builder.records.identity import Identity, IdentityConfig
-from builder.records.me_status import default_roles, person_statuses
-from builder.records.storage import Duplicate, PendingRecord, Store, StoredRecord
+from builder.records.me import default_roles, person_statuses
 from builder.records.writer import GroupWriter, WriteFailed
+from builder.store.database import Duplicate, PendingRecord, Store, StoredRecord
 
 T = TypeVar("T")
 PAYLOAD_FORMAT = 1

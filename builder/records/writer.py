@@ -14,7 +14,7 @@ import logging
 import sys
 from concurrent.futures import ThreadPoolExecutor
 
-from builder.records.storage import Duplicate, PendingRecord, Store, StoredRecord
+from builder.store.database import Duplicate, PendingRecord, Store, StoredRecord
 
 log = logging.getLogger("trustpath.records")
 Outcome = StoredRecord | Duplicate

@@ -1,0 +1,142 @@
+"""The `trustpath` MkDocs plugin: a thin adapter over the core."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from mkdocs.config import config_options as c
+from mkdocs.config.base import Config
+from mkdocs.exceptions import PluginError
+from mkdocs.plugins import BasePlugin, get_plugin_logger
+from mkdocs.structure.files import File, Files
+from mkdocs.utils import get_relative_url
+
+from builder.config import ConfigError, Settings, settings_from_options
+from builder.curriculum.diagnostics import sort_diagnostics
+from builder.curriculum.loader import load_curriculum
+from builder.course.manifest import MANIFEST_NAME, build_manifest, git_commit, write_manifest
+from builder.curriculum.model import Curriculum, Module
+from builder.site.module_page import fill_slots, page_source, place_slots
+from builder.site.pages import HOME_PAGE, generate_pages
+from builder.curriculum.paths import LearningPath, build_paths
+
+log = get_plugin_logger(__name__)
+RETRY_SECONDS = 30  # how often the widgets retry sending answers queued while offline
+
+
+class TrustPathConfig(Config):  # type: ignore[no-untyped-call]
+    roles_dir = c.Type(str, default="roles")
+    catalogue = c.Type(str, default="tsc-2017")
+    categories = c.ListOfItems(c.Type(str), default=[])
+    required_criteria = c.ListOfItems(c.Type(str), default=[])
+    plain_pages = c.ListOfItems(c.Type(str), default=[])
+    onboarding_days = c.Type(int, default=30)
+    grace_days = c.Type(int, default=30)
+    due_soon_days = c.Type(int, default=14)
+    records_url = c.Type(str, default="/api")
+    max_file_bytes = c.Type(int, default=1_048_576)
+
+
+class TrustPathPlugin(BasePlugin[TrustPathConfig]):  # type: ignore[no-untyped-call]
+    """Validates the curriculum, adds the generated pages, renders quizzes, writes the manifest."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.settings: Settings | None = None
+        self.curriculum: Curriculum | None = None
+        self.paths: dict[str, LearningPath] = {}
+        self.modules_by_page: dict[str, Module] = {}
+        self.manifest_path: Path | None = None
+        self.files: Files | None = None
+
+    def _settings(self, config: Any) -> Settings:
+        root = Path(config["config_file_path"]).parent
+        options = dict(self.config)
+        try:
+            return settings_from_options(
+                root,
+                options,
+                docs_dir=Path(config["docs_dir"]).relative_to(root).as_posix(),
+                site_dir=str(config["site_dir"]),
+            )
+        except ConfigError as exc:
+            raise PluginError(str(exc)) from None
+
+    def on_files(self, files: Files, /, *, config: Any) -> Files:
+        settings = self.settings = self._settings(config)
+        result = load_curriculum(settings)
+        diagnostics = sort_diagnostics(result.diagnostics)
+        errors = [d for d in diagnostics if d.severity == "error"]
+        for d in diagnostics:
+            if d.severity == "warning":
+                log.warning(str(d))
+        if errors:
+            raise PluginError(
+                f"{len(errors)} content error(s):\n" + "\n".join(str(d) for d in errors)
+            )
+        curriculum = self.curriculum = result.curriculum
+        self.paths = build_paths(curriculum)
+        self.modules_by_page = {}
+        self.files = files
+        for module in curriculum.modules.values():
+            file = files.get_file_from_path(module.doc_path)
+            if file is not None:
+                file.content_string = page_source(module)
+                self.modules_by_page[module.doc_path] = module
+        has_home = files.get_file_from_path(HOME_PAGE) is not None
+        for page in generate_pages(
+            config["site_name"],
+            curriculum,
+            self.paths,
+            directory_urls=config["use_directory_urls"],
+            with_home=not has_home,
+        ):
+            if files.get_file_from_path(page.doc_path) is not None:
+                raise PluginError(
+                    f"{settings.docs_dir}/{page.doc_path}: TrustPath generates this page; "
+                    "rename or remove the file"
+                )
+            files.append(File.generated(config, page.doc_path, content=page.content))
+        return files
+
+    def on_env(self, env: Any, /, *, config: Any, files: Files) -> Any:
+        env.globals["trustpath_settings"] = {
+            "records_url": self.config["records_url"],
+            "retry_seconds": RETRY_SECONDS,
+        }
+        return env
+
+    def on_page_content(self, html: str, /, *, page: Any, config: Any, files: Files) -> str:
+        module = self.modules_by_page.get(page.file.src_uri)
+        return html if module is None else place_slots(html, module)
+
+    def on_post_page(self, output: str, /, *, page: Any, config: Any) -> str:
+        module = self.modules_by_page.get(page.file.src_uri)
+        if module is None or self.curriculum is None or self.files is None:
+            return output
+        files, here = self.files, page.file.url
+
+        def link(doc_path: str, anchor: str | None) -> str:
+            target = files.get_file_from_path(doc_path)
+            url = get_relative_url(target.url, here) if target is not None else "#"
+            return f"{url}#{anchor}" if anchor else url
+
+        return fill_slots(output, module, self.curriculum, link)
+
+    def on_post_build(self, *, config: Any) -> None:
+        if self.settings is None or self.curriculum is None:
+            return
+        manifest = build_manifest(
+            self.settings, self.curriculum, self.paths, commit=git_commit(self.settings.root)
+        )
+        self.manifest_path = write_manifest(manifest, self.settings.state_path)
+        log.debug(f"wrote {self.settings.state_path / MANIFEST_NAME}")
+
+    def on_serve(self, server: Any, /, *, config: Any, builder: Any) -> Any:
+        if self.settings is not None:
+            server.watch(str(self.settings.roles_path))
+            catalogue = self.settings.root / self.settings.catalogue
+            if catalogue.is_file():
+                server.watch(str(catalogue))
+        return server
