@@ -22,7 +22,8 @@ from urllib.parse import urlencode, urlsplit, urlunsplit
 import click
 
 from builder.ledger.chain import parse_anchor, verify_rows
-from builder.records.identity import MODES, SECRET_ENV, make_token, normalise_email
+from builder.lifecycle.email import try_normalise_email
+from builder.records.identity import MODES, SECRET_ENV, make_token
 from builder.store.database import StorageError, Store, resolve_database_url
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -114,7 +115,7 @@ def forget(rc: RecordsContext, email: str) -> None:
 
     Example: trustpath records forget ann@example.com
     """
-    address = normalise_email(email)
+    address = try_normalise_email(email)
     person = rc.store.person(address) if address else None
     if person is None or address is None:
         raise click.ClickException(f"no person with email '{email}'")
@@ -158,7 +159,7 @@ def links(roster: Path, base_url: str, days: int) -> None:
     try:
         with roster.open(newline="", encoding="utf-8") as fh:
             for lineno, row in enumerate(csv.DictReader(fh), start=2):
-                email = normalise_email(row.get("email") or "")
+                email = try_normalise_email(row.get("email") or "")
                 if email is None:
                     raise click.ClickException(
                         f"{roster}:{lineno}: '{row.get('email')}' is not an email address"

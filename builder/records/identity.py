@@ -21,6 +21,7 @@ import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
+from builder.lifecycle.email import try_normalise_email
 from builder.records.errors import ApiError
 
 MODES = ("open", "header", "token")
@@ -29,7 +30,6 @@ DEFAULT_PROXY_HEADER = "X-Forwarded-Email"
 DEFAULT_TRUSTED_PROXIES = ("127.0.0.1/32",)
 SECRET_ENV = "TRUSTPATH_SECRET"
 ADMIN_TOKEN_ENV = "TRUSTPATH_ADMIN_TOKEN"
-_EMAIL = re.compile(r"^[^@\s\x00-\x1f]{1,64}@[A-Za-z0-9.-]{1,190}\.[A-Za-z]{2,63}$")
 Network = ipaddress.IPv4Network | ipaddress.IPv6Network
 
 
@@ -40,12 +40,6 @@ class InvalidToken(Exception):
 @dataclass(frozen=True)
 class Identity:
     email: str
-
-
-def normalise_email(value: str) -> str | None:
-    """The lowercased email, or None when it does not look like one."""
-    email = value.strip().lower()
-    return email if len(email) <= 254 and _EMAIL.match(email) else None
 
 
 def _b64(data: bytes) -> str:
@@ -77,7 +71,7 @@ def read_token(secret: bytes, token: str, now: float | None = None) -> str:
     if int(parts[2]) < (time.time() if now is None else now):
         raise InvalidToken("expired")
     try:
-        email = normalise_email(_unb64(parts[1]).decode("utf-8"))
+        email = try_normalise_email(_unb64(parts[1]).decode("utf-8"))
     except (ValueError, UnicodeDecodeError):
         email = None
     if email is None:
@@ -139,7 +133,7 @@ class IdentityConfig:
     def _email(self, value: str | None, header: str) -> Identity:
         if not value:
             raise _unauthorized("no_identity", f"no identity: the {header} header is missing")
-        email = normalise_email(value)
+        email = try_normalise_email(value)
         if email is None:
             raise _unauthorized("bad_identity", f"the {header} header is not an email address")
         return Identity(email)
