@@ -16,7 +16,6 @@ import base64
 import hashlib
 import hmac
 import ipaddress
-import re
 import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
