@@ -15,20 +15,13 @@ Tables (times are UTC text `YYYY-MM-DDTHH:MM:SS.ffffffZ`, which sorts as time do
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Callable
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
+from builder.store.chain_writes import lock_for_writing, utc_now
 from builder.store.report_migrations import REPORT_MIGRATIONS  # reports own 0100 and up
-
-PG_LOCK_KEY = 7_205_115_001  # pg_advisory_xact_lock key for migrations and ledger appends
-
-
-def utc_now() -> str:
-    """Server time as stored: UTC, microseconds, trailing Z."""
-    return dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
 def _v1_tables(meta: sa.MetaData) -> None:
@@ -153,12 +146,6 @@ MIGRATIONS: list[tuple[str, Callable[[Connection], None]]] = [
     ("0002_ledger_append_only", m0002_ledger_append_only),
     *REPORT_MIGRATIONS,
 ]
-
-
-def lock_for_writing(conn: Connection) -> None:
-    """Serialise writers: PostgreSQL advisory lock (SQLite already began IMMEDIATE)."""
-    if conn.dialect.name == "postgresql":
-        conn.execute(sa.text("SELECT pg_advisory_xact_lock(:k)"), {"k": PG_LOCK_KEY})
 
 
 def apply_migrations(conn: Connection) -> list[str]:

@@ -19,8 +19,8 @@ from builder.course.model import Course
 from builder.lifecycle.due import Completion, DueReport, Person, RoleSpan, due_items
 from builder.lifecycle.roster import TRACKED, Change, RosterRow, plan_changes
 from builder.reports.aggregates import AnswerCount, FeedbackEntry
+from builder.store.chain_writes import lock_for_writing, utc_now
 from builder.store.database import TABLES, Store, new_person_id
-from builder.store.migrations import lock_for_writing, utc_now
 from builder.store.report_migrations import report_tables
 
 _META = sa.MetaData()
