@@ -6,12 +6,15 @@ cues a learner could answer from without reading the module:
 - longest answer: the correct choice of a single-answer question is the strictly longest
   (by characters) in at most a third of a module's single questions, and in well under a
   third across the curriculum;
+- shortest answer, the inverse cue that appears once the right answer is never the longest:
+  the correct choice is the strictly shortest in at most 40 % of single questions, and never
+  noticeably shorter (under 90 % of every other choice's length);
 - position: the source position of the correct single choice is spread over the positions;
 - true/false balance: one answer in at most two thirds of a module's true/false questions
   (modules with three or more), and 40-60 % "true" across the curriculum;
 - no "all of the above" / "none of the above" choices;
-- multiple-choice questions: the "every choice but the last" key in at most a quarter of them,
-  and a variety of keys;
+- multiple-choice questions: the "every choice but the last" key, and more broadly "every choice
+  but one", each in at most a quarter of them, and a variety of keys;
 - an explanation on every question and feedback on every wrong choice.
 
 Run it as a script to print the measured figures:
@@ -67,6 +70,13 @@ def longest_is_correct(q: dict) -> bool:
     return bool(q["choices"][lengths.index(top)].get("correct"))
 
 
+def shortest_is_correct(q: dict, margin: float = 1.0) -> bool:
+    """True when the correct choice is shorter than margin x every other choice."""
+    lengths = [len(str(c["text"]).strip()) for c in q["choices"]]
+    i = next(i for i, c in enumerate(q["choices"]) if c.get("correct"))
+    return all(lengths[i] < margin * n for j, n in enumerate(lengths) if j != i)
+
+
 def correct_position(q: dict) -> int:
     return next(i for i, c in enumerate(q["choices"]) if c.get("correct")) + 1
 
@@ -74,6 +84,12 @@ def correct_position(q: dict) -> int:
 def all_but_last(q: dict) -> bool:
     flags = [bool(c.get("correct")) for c in q["choices"]]
     return len(flags) >= 3 and all(flags[:-1]) and not flags[-1]
+
+
+def all_but_one(q: dict) -> bool:
+    """Every choice correct except one (the broader reading of "all but the last")."""
+    flags = [bool(c.get("correct")) for c in q["choices"]]
+    return len(flags) >= 3 and flags.count(False) == 1
 
 
 def key_pattern(q: dict) -> str:
@@ -101,10 +117,13 @@ def figures(modules: dict[str, dict] | None = None) -> dict:
         "modules": per_module,
         "single": len(singles),
         "longest": sum(longest_is_correct(q) for q in singles),
+        "shortest": sum(shortest_is_correct(q) for q in singles),
+        "noticeably_shortest": sum(shortest_is_correct(q, 0.9) for q in singles),
         "positions": Counter(correct_position(q) for q in singles),
         "second": sum(1 for q in singles if correct_position(q) == 2),
         "multiple": len(multiples),
         "all_but_last": sum(all_but_last(q) for q in multiples),
+        "all_but_one": sum(all_but_one(q) for q in multiples),
         "multiple_keys": Counter(key_pattern(q) for q in multiples),
         "tf": len(tfs),
         "tf_true": sum(1 for q in tfs if q.get("answer") is True),
@@ -156,6 +175,12 @@ def test_curriculum_longest_answer_share_is_well_under_a_third() -> None:
     assert f["longest"] / f["single"] <= 0.25, f"{f['longest']} of {f['single']}"
 
 
+def test_curriculum_has_no_shortest_answer_cue() -> None:
+    f = figures(MODULES)
+    assert f["shortest"] / f["single"] <= 0.4, f"{f['shortest']} of {f['single']}"
+    assert f["noticeably_shortest"] == 0, f["noticeably_shortest"]
+
+
 def test_correct_positions_are_spread() -> None:
     f = figures(MODULES)
     n = f["single"]
@@ -204,6 +229,7 @@ def test_no_all_or_none_of_the_above() -> None:
 def test_multiple_choice_keys_vary() -> None:
     f = figures(MODULES)
     assert f["all_but_last"] <= f["multiple"] / 4, f"{f['all_but_last']} of {f['multiple']}"
+    assert f["all_but_one"] <= f["multiple"] / 4, f"{f['all_but_one']} of {f['multiple']}"
     mqs = [q for m in MODULES.values() for q in _questions(m, "multiple")]
     counts = Counter(sum(1 for c in q["choices"] if c.get("correct")) for q in mqs)
     assert counts[1] >= 1 and counts[2] >= 1, counts
@@ -223,9 +249,11 @@ def test_explain_and_feedback_everywhere() -> None:
 
 def _report() -> None:
     f = figures(MODULES)
-    print(f"single: {f['single']}; correct strictly longest {f['longest']}; correct second "
+    print(f"single: {f['single']}; correct strictly longest {f['longest']}; strictly shortest "
+          f"{f['shortest']} (noticeably {f['noticeably_shortest']}); correct second "
           f"{f['second']}; positions {dict(sorted(f['positions'].items()))}")
     print(f"multiple: {f['multiple']}; all-but-last {f['all_but_last']}; "
+          f"all-but-one {f['all_but_one']}; "
           f"keys {dict(f['multiple_keys'])}")
     print(f"true_false: {f['tf']}; true {f['tf_true']}; false {f['tf'] - f['tf_true']}; "
           f"'as long as' {f['tf_as_long_as']}")
