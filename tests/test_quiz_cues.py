@@ -128,30 +128,37 @@ def figures(modules: dict[str, dict] | None = None) -> dict:
         "tf": len(tfs),
         "tf_true": sum(1 for q in tfs if q.get("answer") is True),
         "tf_as_long_as": sum(1 for q in tfs if AS_LONG_AS.search(str(q.get("prompt", "")))),
-        "position_only_passes": _position_passes(modules),
+        "guesser_passes": _guesser_passes(modules),
     }
 
 
-def _position_passes(modules: dict[str, dict]) -> tuple[int, int]:
-    """Quizzes a guesser passes by (second choice, all-but-last) alone, and adding 'false'."""
-    plain = with_false = 0
+def _guesser_passes(modules: dict[str, dict]) -> dict[str, int]:
+    """Quizzes a test-wise guesser passes without reading, per strategy.
+
+    single: the second choice, or the longest; multiple: every choice but the last;
+    true/false: always "false" (the strategies with "+false").
+    """
+    strategies = {"second": 0, "longest": 0, "second+false": 0, "longest+false": 0}
     for m in modules.values():
         qs = _questions(m)
-        mark = (m["quiz"].get("pass_mark", 80)) / 100
-        right = right_f = 0
-        for q in qs:
-            if q["type"] == "single":
-                hit = len(q["choices"]) >= 2 and q["choices"][1].get("correct") is True
-                right += hit
-                right_f += hit
-            elif q["type"] == "multiple":
-                right += all_but_last(q)
-                right_f += all_but_last(q)
-            else:
-                right_f += q.get("answer") is False
-        plain += bool(qs) and right / len(qs) >= mark
-        with_false += bool(qs) and right_f / len(qs) >= mark
-    return plain, with_false
+        if not qs:
+            continue
+        mark = m["quiz"].get("pass_mark", 80) / 100
+        for name in strategies:
+            right = 0
+            for q in qs:
+                if q["type"] == "single":
+                    if name.startswith("second"):
+                        right += len(q["choices"]) > 1 and bool(q["choices"][1].get("correct"))
+                    else:
+                        lengths = [len(str(c["text"]).strip()) for c in q["choices"]]
+                        right += bool(q["choices"][lengths.index(max(lengths))].get("correct"))
+                elif q["type"] == "multiple":
+                    right += all_but_last(q)
+                elif name.endswith("+false"):
+                    right += q.get("answer") is False
+            strategies[name] += right / len(qs) >= mark
+    return strategies
 
 
 MODULES = load_modules()
@@ -236,6 +243,11 @@ def test_multiple_choice_keys_vary() -> None:
     assert any(q["choices"][-1].get("correct") for q in mqs)
 
 
+def test_no_quiz_is_passed_by_guessing() -> None:
+    passes = figures(MODULES)["guesser_passes"]
+    assert not any(passes.values()), passes
+
+
 def test_explain_and_feedback_everywhere() -> None:
     for path, m in MODULES.items():
         for q in _questions(m):
@@ -249,20 +261,27 @@ def test_explain_and_feedback_everywhere() -> None:
 
 def _report() -> None:
     f = figures(MODULES)
-    print(f"single: {f['single']}; correct strictly longest {f['longest']}; strictly shortest "
-          f"{f['shortest']} (noticeably {f['noticeably_shortest']}); correct second "
-          f"{f['second']}; positions {dict(sorted(f['positions'].items()))}")
-    print(f"multiple: {f['multiple']}; all-but-last {f['all_but_last']}; "
-          f"all-but-one {f['all_but_one']}; "
-          f"keys {dict(f['multiple_keys'])}")
-    print(f"true_false: {f['tf']}; true {f['tf_true']}; false {f['tf'] - f['tf_true']}; "
-          f"'as long as' {f['tf_as_long_as']}")
-    plain, with_false = f["position_only_passes"]
-    print(f"quizzes passed by position alone: {plain}; adding 'answer false': {with_false}")
+    print(
+        f"single: {f['single']}; correct strictly longest {f['longest']}; strictly shortest "
+        f"{f['shortest']} (noticeably {f['noticeably_shortest']}); correct second "
+        f"{f['second']}; positions {dict(sorted(f['positions'].items()))}"
+    )
+    print(
+        f"multiple: {f['multiple']}; all-but-last {f['all_but_last']}; "
+        f"all-but-one {f['all_but_one']}; "
+        f"keys {dict(f['multiple_keys'])}"
+    )
+    print(
+        f"true_false: {f['tf']}; true {f['tf_true']}; false {f['tf'] - f['tf_true']}; "
+        f"'as long as' {f['tf_as_long_as']}"
+    )
+    print(f"quizzes of {len(f['modules'])} passed without reading: {f['guesser_passes']}")
     print("module: longest/single, true/tf, all-but-last/multiple")
     for path, mf in f["modules"].items():
-        print(f"  {path}: {mf['longest']}/{mf['single']}, {mf['tf_true']}/{mf['tf']}, "
-              f"{mf['all_but_last']}/{mf['multiple']}")
+        print(
+            f"  {path}: {mf['longest']}/{mf['single']}, {mf['tf_true']}/{mf['tf']}, "
+            f"{mf['all_but_last']}/{mf['multiple']}"
+        )
 
 
 if __name__ == "__main__":
