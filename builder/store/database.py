@@ -29,7 +29,8 @@ from builder.ledger.entries import (
     StoredRecord,
     new_person_id,
 )
-from builder.store.chain_writes import append_entries, lock_for_writing, utc_now
+from builder.store.chain_writes import append_entries, lock_for_writing
+from builder.store.entries import publication_entry
 from builder.store.migrations import _v1_tables, apply_migrations
 from builder.store.sqlite_append import append_batch, open_writer, stored_row
 
@@ -242,20 +243,22 @@ class Store:
         return set(passed), set(acked)
 
     def record_module_versions(self, manifest: dict[str, Any]) -> None:
-        """Remember when each (module, version, content) was first served."""
-        now = utc_now()
-        rows = [
-            {
-                "module": m["id"],
-                "version": m["version"],
-                "content_sha256": m["content_sha256"],
-                "first_seen_at": now,
-            }
+        """Publish each (module, version, content) served for the first time: a ledger entry."""
+        served = {
+            (m["id"], int(m["version"]), m["content_sha256"])
             for m in manifest.get("modules", {}).values()
-        ]
-        if rows:
-            with self.transaction(write=True) as conn:
-                conn.execute(self._insert(TABLES["module_versions"]).on_conflict_do_nothing(), rows)
+        }
+        if not served:
+            return
+        with self.transaction(write=True) as conn:
+            lock_for_writing(conn)
+            known = {
+                (str(m), int(v), str(c))
+                for m, v, c in conn.exec_driver_sql(
+                    "SELECT module, version, content_sha256 FROM module_versions"
+                )
+            }
+            append_entries(conn, [publication_entry(*key) for key in sorted(served - known)])
 
 
 _NAMED = re.compile(r"(?<!:):([a-z_][a-z0-9_]*)")
