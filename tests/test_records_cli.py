@@ -44,7 +44,11 @@ def test_default_database_is_under_the_project(tmp_path: Path):
 def test_verify_ok_and_broken(store: Store):
     anchor = str(store.head())
     ok = run("records", "--database", store.url, "verify", "--head", anchor)
-    assert ok.exit_code == 0 and ok.output == f"ledger ok: 3 rows, head {anchor}\n"
+    assert ok.exit_code == 0 and ok.output == (
+        f"ledger ok: 3 rows, head {anchor}\n"
+        "projections ok: acknowledgements 0, attempt_answers 0, attempts 0, feedback 3, "
+        "module_versions 0, people 1, roster_history 0\n"
+    )
     unguard(store)
     raw(store, "UPDATE ledger SET payload = replace(payload, 'note 2', 'note 7') WHERE seq = 2")
     bad = run("records", "--database", store.url, "verify")

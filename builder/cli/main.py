@@ -20,6 +20,8 @@ from builder.curriculum.diagnostics import (
 )
 from builder.curriculum.loader import LoadResult, load_curriculum
 from builder.curriculum.sources import SourceError
+from builder.errors import TrustPathError
+from builder.markup import terminal_text
 
 
 class Project:
@@ -65,8 +67,8 @@ class LazyGroup(click.Group):
         """Known problems (configuration, catalogue, git) become one-line errors, exit 1."""
         try:
             return super().invoke(ctx)
-        except (ConfigError, CatalogueError, SourceError) as exc:
-            raise click.ClickException(str(exc)) from None
+        except (ConfigError, CatalogueError, SourceError, TrustPathError) as exc:
+            raise click.ClickException(terminal_text(str(exc))) from None
 
 
 @click.group(

@@ -21,10 +21,12 @@ from urllib.parse import urlencode, urlsplit, urlunsplit
 
 import click
 
-from builder.ledger.chain import parse_anchor, verify_rows
+from builder.ledger.chain import parse_anchor
 from builder.lifecycle.email import try_normalise_email
+from builder.markup import terminal_text
 from builder.records.identity import MODES, SECRET_ENV, make_token
 from builder.store.database import StorageError, Store, resolve_database_url
+from builder.store.verify import verify_all
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -90,10 +92,13 @@ def head(rc: RecordsContext) -> None:
 )
 @pass_records
 def verify(rc: RecordsContext, anchor: str | None) -> None:
-    """Check every link of the hash chain; exit 1 naming the first bad seq.
+    """Check the hash chain and every table the reports read; exit 1 naming what is wrong.
 
-    With --head, also check the ledger still reaches that anchor (catches cut-off rows and
-    rewritten history).
+    The chain: every link, and with --head that the ledger still reaches that anchor (catches
+    cut-off rows and rewritten history). The projections: attempts, acknowledgements,
+    feedback, answers, roster history and module versions are re-derived from the ledger
+    and compared row by row; people rows must match their roster entries and email
+    commitments. A row that differs, is missing or has no ledger entry is named.
 
     Example: trustpath records verify --head 1042:9f86d08…
     """
@@ -101,9 +106,9 @@ def verify(rc: RecordsContext, anchor: str | None) -> None:
         head_anchor = parse_anchor(anchor) if anchor else None
     except ValueError as exc:
         raise click.BadParameter(str(exc), param_hint="--head") from None
-    verdict = verify_rows(rc.store.iter_rows(), head_anchor)
-    click.echo(str(verdict))
-    if not verdict.ok:
+    report = verify_all(rc.store, head_anchor)
+    click.echo("\n".join(terminal_text(line) for line in str(report).splitlines()))
+    if not report.ok:
         sys.exit(1)
 
 

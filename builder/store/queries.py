@@ -17,7 +17,9 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from builder.course.model import Course
+from builder.errors import TrustPathError
 from builder.ledger.projections import ROSTER_FIELDS
+from builder.lifecycle.clock import OrgClock
 from builder.lifecycle.due import Completion, DueReport, Person, RoleSpan, due_items
 from builder.lifecycle.roster import TRACKED, Change, RosterRow, plan_changes
 from builder.reports.aggregates import AnswerCount, FeedbackEntry
@@ -140,43 +142,56 @@ def _fetch(conn: Connection, sql: str, params: tuple[Any, ...] = ()) -> list[Any
         cursor.close()
 
 
-def load_people(conn: Connection) -> list[Person]:
-    """Everyone imported from the roster, with their role history."""
-    spans: dict[str, list[tuple[str, int, str]]] = {}
+_SELF_DATED = frozenset({"start_date", "end_date"})
+
+
+def load_people(conn: Connection, as_of: dt.date | None = None) -> list[Person]:
+    """Everyone on the roster as of `as_of`: each field as it had taken effect by that day.
+
+    The fields come from `roster_history` (the `roster` entries' projection), never from the
+    mutable columns of `people`, which only lend the email and name. A change counts from its
+    effective date (a new person's fields from their start date), so someone who starts after
+    `as_of` is not on the roster yet and a department change effective later does not show;
+    corrections imported later are applied to the days they say. None: everything known.
+    """
     history_sql = (
-        "SELECT person_id, id, effective_on, new_value FROM roster_history WHERE field = 'roles'"
+        "SELECT person_id, seq, field, new_value, effective_on FROM roster_history"
+        " ORDER BY effective_on, seq"
     )
-    for pid, hid, on, new in _fetch(conn, history_sql):
-        spans.setdefault(pid, []).append((on, hid, new))
+    bound = as_of.isoformat() if as_of else "9999-12-31"
+    state: dict[str, dict[str, str]] = {}
+    spans: dict[str, list[tuple[str, int, str]]] = {}
+    for pid, seq, name, new, on in _fetch(conn, history_sql):
+        # Start and end dates carry their own day: the latest value known counts whenever it
+        # was imported (a termination recorded late still ends the person on its date).
+        if on > bound and name not in _SELF_DATED:
+            continue
+        state.setdefault(pid, {})[name] = new
+        if name == "roles":
+            spans.setdefault(pid, []).append((on, seq, new))
     people = []
-    people_sql = (
-        "SELECT person_id, email, name, department, roles, start_date, end_date, status, note,"
-        " employment FROM people WHERE start_date IS NOT NULL"
-    )
-    for pid, email, name, dept, roles, start_text, end, status, note, kind in _fetch(
-        conn, people_sql
-    ):
-        start = day_of(start_text)
-        if start is None:
+    for pid, email, name in _fetch(conn, "SELECT person_id, email, name FROM people"):
+        fields = state.get(pid)
+        start = day_of(fields.get("start_date")) if fields else None
+        if fields is None or start is None:
             continue
         history = sorted(spans.get(pid, []))
         role_spans = tuple(
             RoleSpan(max(start, day_of(on) or start) if i else start, tuple(new.split(";")))
             for i, (on, _, new) in enumerate(history)
         )
-        held = tuple(r for r in _roles_text(roles).split(";") if r)
         people.append(
             Person(
                 pid,
                 email,
                 name or "",
-                dept or "",
-                held,
+                fields.get("department", ""),
+                tuple(r for r in fields.get("roles", "").split(";") if r),
                 start,
-                day_of(end),
-                status or "active",
-                note or "",
-                kind or "employee",
+                day_of(fields.get("end_date")),
+                fields.get("status") or "active",
+                fields.get("note", ""),
+                fields.get("employment") or "employee",
                 role_spans,
             )
         )
@@ -184,54 +199,108 @@ def load_people(conn: Connection) -> list[Person]:
 
 
 def load_completions(
-    conn: Connection, person_id: str | None = None
+    conn: Connection,
+    person_id: str | None = None,
+    cutoff: str | None = None,
+    clock: OrgClock | None = None,
 ) -> dict[tuple[str, str], list[Completion]]:
-    """(person, module) -> latest pass and acknowledgement per version, aggregated in SQL.
+    """(person, module) -> latest pass and acknowledgement per version recorded by `cutoff`.
 
     Both GROUP BYs scan a covering index in order (`attempts_latest_pass`, `acks_latest`);
-    `person_id` limits them to one person (GET /api/me).
+    `person_id` limits them to one person (GET /api/me). Days are the organisation's
+    (`clock`, default UTC).
     """
+    clock = clock or OrgClock()
     out: dict[tuple[str, str], list[Completion]] = {}
-    days: dict[str, dt.date] = {}
     mark = "?" if conn.dialect.paramstyle == "qmark" else "%s"
-    where = f" AND person_id = {mark}" if person_id is not None else ""
-    params = (person_id,) if person_id is not None else ()
+    where, params = "", []
+    if person_id is not None:
+        where += f" AND person_id = {mark}"
+        params.append(person_id)
+    if cutoff is not None:
+        where += f" AND recorded_at <= {mark}"
+        params.append(cutoff)
     queries = (
         ("pass", "SELECT person_id, module, version, max(recorded_at) FROM attempts"
                  f" WHERE passed{where} GROUP BY person_id, module, version"),
         ("ack", "SELECT person_id, module, version, max(recorded_at) FROM acknowledgements"
                 f" WHERE TRUE{where} GROUP BY person_id, module, version"),
     )  # fmt: skip
+    day_of_record = clock.day_of
     for kind, sql in queries:
-        for pid, module, version, at in _fetch(conn, sql, params):
-            key = at[:10]
-            day = days.get(key) or days.setdefault(key, dt.date.fromisoformat(key))
+        for pid, module, version, at in _fetch(conn, sql, tuple(params)):
             found = out.get((pid, module))
             if found is None:
-                out[(pid, module)] = [Completion(version, kind, day)]
+                out[(pid, module)] = [Completion(version, kind, day_of_record(at))]
             else:
-                found.append(Completion(version, kind, day))
+                found.append(Completion(version, kind, day_of_record(at)))
     return out
 
 
-def load_first_seen(conn: Connection) -> dict[tuple[str, int], dt.date]:
-    """(module, version) -> the day the version was first served."""
+def load_first_seen(
+    conn: Connection, cutoff: str | None = None, clock: OrgClock | None = None
+) -> dict[tuple[str, int], dt.date]:
+    """(module, version) -> the organisation's day the version was first published."""
+    clock = clock or OrgClock()
     query = sa.select(VERSIONS.c.module, VERSIONS.c.version, sa.func.min(VERSIONS.c.first_seen_at))
+    if cutoff is not None:
+        query = query.where(VERSIONS.c.first_seen_at <= cutoff)
     rows = conn.execute(query.group_by(VERSIONS.c.module, VERSIONS.c.version))
-    return {(m, v): dt.date.fromisoformat(at[:10]) for m, v, at in rows}
+    return {(m, v): clock.day_of(at) for m, v, at in rows}
+
+
+class ProjectionMismatch(TrustPathError):
+    """A table the reports read no longer matches the ledger: reports refuse to run."""
+
+
+def check_projections(conn: Connection) -> None:
+    """Refuse (ProjectionMismatch) when a projection's row count differs from its entries.
+
+    A cheap guard run before every report: UPDATE and DELETE on projections are refused by
+    triggers (and rights on PostgreSQL), so a row inserted or removed behind the service's
+    back shows as a count that differs from the ledger's. `trustpath records verify` compares
+    every row.
+    """
+    entries = dict(_fetch(conn, "SELECT kind, count(*) FROM ledger GROUP BY kind"))
+    checks = (
+        ("attempts", "attempt", "SELECT count(*) FROM attempts"),
+        ("acknowledgements", "ack", "SELECT count(*) FROM acknowledgements"),
+        ("feedback", "feedback", "SELECT count(*) FROM feedback"),
+        ("roster_history", "roster", "SELECT count(DISTINCT seq) FROM roster_history"),
+        ("module_versions", "publication", "SELECT count(*) FROM module_versions"),
+    )
+    for table, kind, sql in checks:
+        rows = int(_fetch(conn, sql)[0][0])
+        expected = int(entries.get(kind, 0))
+        if rows != expected or (
+            table == "roster_history"
+            and _fetch(conn, "SELECT count(*) FROM roster_history WHERE seq IS NULL")[0][0]
+        ):
+            raise ProjectionMismatch(
+                f"the {table} table no longer matches the ledger ({rows} rows for {expected} "
+                "entries): reports refuse to run; `trustpath records verify` names the rows"
+            )
 
 
 def due_report(store: Store, course: Course, as_of: dt.date) -> tuple[DueReport, list[Person]]:
-    """The due report of everyone on the roster, and the people it was computed for."""
+    """The due report as of the end of `as_of` in the organisation's time zone.
+
+    Only ledger entries recorded by then count, the roster is as its entries stood then, and
+    completion days are the organisation's days. ProjectionMismatch when the projections do
+    not match the ledger.
+    """
+    clock = OrgClock(course.timezone)
+    cutoff = clock.end_of(as_of)
     # Hundreds of thousands of small objects, none cyclic: the cyclic GC would rescan them
     # over and over (it tripled the time at 10,000 people), so it pauses meanwhile.
     paused = gc.isenabled()
     gc.disable()
     try:
         with store.transaction() as conn:
-            people = load_people(conn)
-            completions = load_completions(conn)
-            first_seen = load_first_seen(conn)
+            check_projections(conn)
+            people = load_people(conn, as_of)
+            completions = load_completions(conn, cutoff=cutoff, clock=clock)
+            first_seen = load_first_seen(conn, cutoff, clock)
         return due_items(people, course, completions, first_seen, as_of), people
     finally:
         if paused:

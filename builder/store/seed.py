@@ -13,20 +13,13 @@ from itertools import islice
 from typing import Any
 
 from builder.ledger.chain import canonical_json, chain_hash
+from builder.ledger.projections import project
 from builder.store.database import Store
 
 _LEDGER_COLS = (
     "seq", "kind", "client_id", "recorded_at", "person_id", "module", "body_sha256",
     "payload", "prev_hash", "hash",
 )  # fmt: skip
-_PROJECTION_COLS = {
-    "attempt": ("attempts", ("seq", "attempt_id", "person_id", "module", "version",
-                             "content_sha256", "score", "passed", "started_at", "recorded_at")),
-    "ack": ("acknowledgements", ("seq", "ack_id", "person_id", "module", "version",
-                                 "statement_sha256", "recorded_at")),
-    "feedback": ("feedback", ("seq", "feedback_id", "person_id", "module", "version", "kind",
-                              "anonymous", "text", "recorded_at")),
-}  # fmt: skip
 
 
 def attempt(
@@ -50,14 +43,6 @@ def attempt(
         "passed": passed, "started_at": extra.pop("started_at", None),
         "questions": questions or [],
     }  # fmt: skip
-    projection = {
-        "attempt_id": rid,
-        "version": version,
-        "content_sha256": sha,
-        "score": score,
-        "passed": passed,
-        "started_at": payload["started_at"],
-    }
     return {
         "kind": "attempt",
         "client_id": rid,
@@ -65,7 +50,6 @@ def attempt(
         "module": module,
         "recorded_at": at,
         "payload": payload,
-        "projection": projection,
     }
 
 
@@ -94,7 +78,6 @@ def ack(
         "module": module,
         "recorded_at": at,
         "payload": payload,
-        "projection": {"ack_id": rid, "version": version, "statement_sha256": statement_sha256},
     }
 
 
@@ -123,13 +106,6 @@ def feedback(
         "module": module,
         "recorded_at": at,
         "payload": payload,
-        "projection": {
-            "feedback_id": rid,
-            "version": version,
-            "kind": kind,
-            "anonymous": anonymous,
-            "text": text,
-        },
     }
 
 
@@ -139,15 +115,32 @@ def _chunks(items: Iterable[dict[str, Any]], size: int) -> Iterator[list[dict[st
         yield chunk
 
 
+def publication(
+    module: str, version: int, at: str, content_sha256: str | None = None
+) -> dict[str, Any]:
+    """A publication record: `module` at `version` first served at `at`."""
+    sha = content_sha256 or f"{module}-{version}".ljust(64, "0")[:64]
+    return {
+        "kind": "publication",
+        "client_id": f"{module}@{version}@{sha}",
+        "person_id": None,
+        "module": module,
+        "recorded_at": at,
+        "payload": {"v": 1, "version": version, "content_sha256": sha},
+    }
+
+
 def append_records(store: Store, records: Iterable[dict[str, Any]], chunk: int = 5000) -> int:
-    """Chain and insert records in one transaction; the number of rows written."""
+    """Chain and insert records in one transaction; the number of rows written.
+
+    Projection rows come from `ledger.projections`, as the service's writer makes them.
+    """
     mark = "%s" if store.kind == "postgresql" else "?"
 
     def insert_sql(table: str, cols: tuple[str, ...]) -> str:
         return f"INSERT INTO {table} ({', '.join(cols)}) VALUES ({', '.join([mark] * len(cols))})"
 
     ledger_sql = insert_sql("ledger", _LEDGER_COLS)
-    projection_sql = {k: insert_sql(t, c) for k, (t, c) in _PROJECTION_COLS.items()}
     count = 0
     with store.transaction(write=True) as conn:
         if store.kind == "sqlite":  # random-key index inserts need more than the 2 MB default
@@ -156,7 +149,7 @@ def append_records(store: Store, records: Iterable[dict[str, Any]], chunk: int =
         seq, prev = head.seq, head.hash
         for batch in _chunks(records, chunk):
             ledger_rows: list[tuple[Any, ...]] = []
-            projections: dict[str, list[tuple[Any, ...]]] = {}
+            projections: dict[str, list[dict[str, Any]]] = {}
             for rec in batch:
                 seq += 1
                 payload = dict(
@@ -184,28 +177,19 @@ def append_records(store: Store, records: Iterable[dict[str, Any]], chunk: int =
                     )
                 )
                 prev = digest
-                proj = dict(
-                    rec["projection"],
-                    seq=seq,
-                    person_id=rec["person_id"],
-                    module=rec["module"],
-                    recorded_at=rec["recorded_at"],
-                )
-                cols = _PROJECTION_COLS[rec["kind"]][1]
-                projections.setdefault(rec["kind"], []).append(tuple(proj[c] for c in cols))
+                for table, row in project(seq, rec["recorded_at"], payload):
+                    projections.setdefault(table, []).append(row)
             conn.exec_driver_sql(ledger_sql, ledger_rows)  # type: ignore[arg-type]
-            for kind, rows in projections.items():
-                conn.exec_driver_sql(projection_sql[kind], rows)  # type: ignore[arg-type]
+            for table, rows in projections.items():
+                cols = tuple(rows[0])
+                conn.exec_driver_sql(
+                    insert_sql(table, cols),
+                    [tuple(r[c] for c in cols) for r in rows],  # type: ignore[arg-type]
+                )
             count += len(batch)
     return count
 
 
 def record_version(store: Store, module: str, version: int, first_seen_at: str) -> None:
-    """Say when a module version was first served (module_versions)."""
-    mark = "%s" if store.kind == "postgresql" else "?"
-    with store.transaction(write=True) as conn:
-        conn.exec_driver_sql(
-            "INSERT INTO module_versions (module, version, content_sha256, first_seen_at) "
-            f"VALUES ({mark}, {mark}, {mark}, {mark})",
-            (module, version, f"{module}-{version}".ljust(64, "0")[:64], first_seen_at),
-        )
+    """Say when a module version was first served: a publication entry at that time."""
+    append_records(store, [publication(module, version, first_seen_at)])
