@@ -44,7 +44,17 @@ class Project:
 pass_project = click.make_pass_decorator(Project)
 
 
-class LazyGroup(click.Group):
+class TrustPathGroup(click.Group):
+    """A group whose commands' known problems become one-line errors (exit 1), never tracebacks."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except (ConfigError, CatalogueError, SourceError, TrustPathError) as exc:
+            raise click.ClickException(terminal_text(str(exc))) from None
+
+
+class LazyGroup(TrustPathGroup):
     """A group whose listed subcommands are imported on first use ("module:attribute")."""
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
@@ -62,13 +72,6 @@ class LazyGroup(click.Group):
             command: click.Command = getattr(importlib.import_module(module_name), attr)
             return command
         return super().get_command(ctx, cmd_name)
-
-    def invoke(self, ctx: click.Context) -> Any:
-        """Known problems (configuration, catalogue, git) become one-line errors, exit 1."""
-        try:
-            return super().invoke(ctx)
-        except (ConfigError, CatalogueError, SourceError, TrustPathError) as exc:
-            raise click.ClickException(terminal_text(str(exc))) from None
 
 
 @click.group(

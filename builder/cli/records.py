@@ -21,6 +21,7 @@ from urllib.parse import urlencode, urlsplit, urlunsplit
 
 import click
 
+from builder.cli.main import TrustPathGroup
 from builder.ledger.chain import parse_anchor
 from builder.lifecycle.email import try_normalise_email
 from builder.markup import terminal_text
@@ -66,7 +67,7 @@ DATABASE_HELP = (
 )
 
 
-@click.group()
+@click.group(cls=TrustPathGroup)
 @click.option("--database", metavar="URL", help=DATABASE_HELP)
 @click.pass_context
 def records(ctx: click.Context, database: str | None) -> None:

@@ -110,12 +110,17 @@ def item_dict(item: DueItem) -> dict[str, Any]:
     }  # fmt: skip
 
 
-def compute_due(ctx: click.Context, as_of: dt.date) -> tuple[DueReport, list[Person], Course]:
+VERIFY_HELP = "Run `records verify` first and refuse to report if it fails."
+
+
+def compute_due(
+    ctx: click.Context, as_of: dt.date, verify: bool = False
+) -> tuple[DueReport, list[Person], Course]:
     from builder.store.queries import due_report
 
     course = course_of(ctx)
     with open_store(ctx) as store:
-        report, people = due_report(store, course, as_of)
+        report, people = due_report(store, course, as_of, verify=verify)
     gc.freeze()  # these objects live until exit: later collections need not scan them
     return report, people, course
 
@@ -188,6 +193,7 @@ def add_report_commands(group: click.Group) -> None:
     @click.option("--status", type=click.Choice(list(STATUSES)), help="Only items in this status.")
     @click.option("--module", help="Only this module.")
     @click.option("--format", "fmt", type=FORMATS, default="text", show_default=True)
+    @click.option("--verify", is_flag=True, help=VERIFY_HELP)
     @click.pass_context
     def due(
         ctx: click.Context,
@@ -196,6 +202,7 @@ def add_report_commands(group: click.Group) -> None:
         status: str | None,
         module: str | None,
         fmt: str,
+        verify: bool,
     ) -> None:
         """Who must take which module by when: overdue, due_soon, upcoming, done.
 
@@ -203,7 +210,7 @@ def add_report_commands(group: click.Group) -> None:
 
         Example: trustpath records due --status overdue --department Engineering --format csv
         """
-        report, _, _ = compute_due(ctx, as_of or dt.date.today())
+        report, _, _ = compute_due(ctx, as_of or dt.date.today(), verify)
         items = [
             i
             for i in report.items

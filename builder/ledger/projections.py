@@ -56,7 +56,7 @@ def email_commitment(salt: str, email: str) -> str:
 def project(
     seq: int, recorded_at: str, payload: dict[str, Any]
 ) -> Iterator[tuple[str, dict[str, Any]]]:
-    """(table, row) pairs that the entry at `seq` projects to, except `attempt_answers`."""
+    """(table, row) pairs that the entry at `seq` projects to (see the table above)."""
     kind = payload.get("kind")
     person = payload.get("person")
     if kind == "attempt":
@@ -75,6 +75,8 @@ def project(
                 "recorded_at": recorded_at,
             },
         )
+        for row in project_answers(seq, payload):
+            yield "attempt_answers", row
     elif kind == "ack":
         yield (
             "acknowledgements",

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from builder.course.model import Course
+from builder.ledger.views import AnswerCount, FeedbackEntry
 from builder.lifecycle.due import DueItem, Person
 
 FLAG_MISS_RATE = 0.5  # a question most people miss is flagged for its authors
@@ -116,9 +117,6 @@ class QuestionStat:
         }
 
 
-AnswerCount = tuple[str, int, str, tuple[str, ...], bool, int]  # module, version, q, sel, ok, n
-
-
 def question_stats(answers: Iterable[AnswerCount], course: Course) -> list[QuestionStat]:
     """Item analysis per module version and question, most missed first."""
     groups: dict[tuple[str, int, str], list[tuple[tuple[str, ...], bool, int]]] = defaultdict(list)
@@ -158,28 +156,6 @@ def question_stats(answers: Iterable[AnswerCount], course: Course) -> list[Quest
         )
     stats.sort(key=lambda s: (-s.miss_rate, -s.attempts, s.module, s.version, s.question))
     return stats
-
-
-@dataclass(frozen=True)
-class FeedbackEntry:
-    module: str
-    version: int
-    kind: str
-    text: str
-    recorded_at: str
-    anonymous: bool
-    email: str | None = None  # never set for anonymous feedback
-    name: str | None = None
-
-    def as_dict(self) -> dict[str, Any]:
-        return {
-            "module": self.module,
-            "version": self.version,
-            "kind": self.kind,
-            "text": self.text,
-            "recorded_at": self.recorded_at,
-            "from": "anonymous" if self.anonymous else (self.email or "unknown"),
-        }
 
 
 def feedback_digest(entries: Iterable[FeedbackEntry]) -> dict[str, dict[str, list[FeedbackEntry]]]:

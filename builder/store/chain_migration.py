@@ -3,13 +3,15 @@ and publications were chained become `roster` and `publication` ledger entries."
 
 from __future__ import annotations
 
+import json
 import secrets
 from itertools import groupby
 from typing import Any
 
 from sqlalchemy.engine import Connection
 
-from builder.store.chain_writes import append_entries
+from builder.ledger.projections import project_answers
+from builder.store.chain_writes import append_entries, insert_rows
 from builder.store.entries import publication_entry, roster_entry
 
 
@@ -56,3 +58,23 @@ def chain_legacy_rows(conn: Connection) -> None:
     for module, version, sha, first_seen in versions:
         batch.append(publication_entry(module, int(version), sha, first_seen_at=first_seen))
     append_entries(conn, batch)
+    _backfill_answers(conn)
+
+
+def _backfill_answers(conn: Connection, page: int = 5000) -> None:
+    """Project the answers of attempts recorded before answers were projected with them."""
+    last = 0
+    while True:
+        todo = conn.exec_driver_sql(
+            "SELECT seq, payload FROM ledger WHERE kind = 'attempt' AND seq > "
+            f"{int(last)} AND seq NOT IN (SELECT DISTINCT seq FROM attempt_answers) "
+            f"ORDER BY seq LIMIT {int(page)}"
+        ).all()
+        if not todo:
+            return
+        rows: list[dict[str, Any]] = []
+        for seq, payload in todo:
+            rows += project_answers(int(seq), json.loads(payload))
+        if rows:
+            insert_rows(conn, "attempt_answers", rows)
+        last = int(todo[-1][0])

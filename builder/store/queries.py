@@ -18,11 +18,11 @@ from sqlalchemy.engine import Connection
 
 from builder.course.model import Course
 from builder.errors import TrustPathError
-from builder.ledger.projections import ROSTER_FIELDS
+from builder.ledger.projections import ROSTER_FIELDS, email_commitment
+from builder.ledger.views import AnswerCount, FeedbackEntry
 from builder.lifecycle.clock import OrgClock
 from builder.lifecycle.due import Completion, DueReport, Person, RoleSpan, due_items
 from builder.lifecycle.roster import TRACKED, Change, RosterRow, plan_changes
-from builder.reports.aggregates import AnswerCount, FeedbackEntry
 from builder.store.chain_writes import append_entries, lock_for_writing, utc_now
 from builder.store.database import TABLES, Store, new_person_id
 from builder.store.entries import roster_entry
@@ -254,41 +254,70 @@ class ProjectionMismatch(TrustPathError):
 
 
 def check_projections(conn: Connection) -> None:
-    """Refuse (ProjectionMismatch) when a projection's row count differs from its entries.
+    """Refuse (ProjectionMismatch) when a projection no longer matches the ledger's entries.
 
-    A cheap guard run before every report: UPDATE and DELETE on projections are refused by
-    triggers (and rights on PostgreSQL), so a row inserted or removed behind the service's
-    back shows as a count that differs from the ledger's. `trustpath records verify` compares
-    every row.
+    A cheap guard run before every report, for what the service's own database role could
+    do: it may only INSERT (UPDATE and DELETE on projections are refused by triggers and, on
+    PostgreSQL, by rights). So every projection's row count must match its entries (roster
+    history: the fields the `roster` entries carry), and every roster person's email must
+    match their entry's email commitment (two emails swapped in `people` are caught).
+    Edits made with the owner's rights (triggers dropped) are found by
+    `trustpath records verify`, which every report runs first with `--verify`.
     """
     entries = dict(_fetch(conn, "SELECT kind, count(*) FROM ledger GROUP BY kind"))
+    fields = 0
+    commitments: dict[str, str] = {}
+    for person, payload in _fetch(
+        conn, "SELECT person_id, payload FROM ledger WHERE kind = 'roster' ORDER BY seq"
+    ):
+        body = json.loads(payload)
+        fields += len(body.get("fields") or ())
+        commitments[person] = body.get("email_commitment", "")
     checks = (
-        ("attempts", "attempt", "SELECT count(*) FROM attempts"),
-        ("acknowledgements", "ack", "SELECT count(*) FROM acknowledgements"),
-        ("feedback", "feedback", "SELECT count(*) FROM feedback"),
-        ("roster_history", "roster", "SELECT count(DISTINCT seq) FROM roster_history"),
-        ("module_versions", "publication", "SELECT count(*) FROM module_versions"),
+        ("attempts", entries.get("attempt", 0), "SELECT count(*) FROM attempts"),
+        ("acknowledgements", entries.get("ack", 0), "SELECT count(*) FROM acknowledgements"),
+        ("feedback", entries.get("feedback", 0), "SELECT count(*) FROM feedback"),
+        ("roster_history", fields, "SELECT count(*) FROM roster_history"),
+        ("module_versions", entries.get("publication", 0), "SELECT count(*) FROM module_versions"),
+        ("attempts", entries.get("attempt", 0), "SELECT count(DISTINCT seq) FROM attempts"),
     )
-    for table, kind, sql in checks:
+    for table, expected, sql in checks:
         rows = int(_fetch(conn, sql)[0][0])
-        expected = int(entries.get(kind, 0))
-        if rows != expected or (
-            table == "roster_history"
-            and _fetch(conn, "SELECT count(*) FROM roster_history WHERE seq IS NULL")[0][0]
-        ):
+        if rows != int(expected):
             raise ProjectionMismatch(
                 f"the {table} table no longer matches the ledger ({rows} rows for {expected} "
-                "entries): reports refuse to run; `trustpath records verify` names the rows"
+                "in the entries): reports refuse to run; `trustpath records verify` names the rows"
+            )
+    for person, email, salt in _fetch(conn, "SELECT person_id, email, salt FROM people"):
+        want = commitments.get(person)
+        if want is None or email.startswith("erased:"):
+            continue
+        if not salt or email_commitment(salt, email) != want:
+            raise ProjectionMismatch(
+                f"the people table no longer matches the ledger (person {person}'s email differs "
+                "from its roster entry's commitment): reports refuse to run; "
+                "`trustpath records verify` names the rows"
             )
 
 
-def due_report(store: Store, course: Course, as_of: dt.date) -> tuple[DueReport, list[Person]]:
+def due_report(
+    store: Store, course: Course, as_of: dt.date, verify: bool = False
+) -> tuple[DueReport, list[Person]]:
     """The due report as of the end of `as_of` in the organisation's time zone.
 
     Only ledger entries recorded by then count, the roster is as its entries stood then, and
     completion days are the organisation's days. ProjectionMismatch when the projections do
-    not match the ledger.
+    not match the ledger; with `verify`, the chain and every projection row are checked first
+    (`store.verify.verify_all`).
     """
+    if verify:
+        from builder.store.verify import verify_all  # verify imports this module
+
+        report = verify_all(store)
+        if not report.ok:
+            raise ProjectionMismatch(
+                "records verify failed, so reports refuse to run:\n" + str(report)
+            )
     clock = OrgClock(course.timezone)
     cutoff = clock.end_of(as_of)
     # Hundreds of thousands of small objects, none cyclic: the cyclic GC would rescan them

@@ -18,7 +18,7 @@ from typing import Any
 from sqlalchemy.engine import Connection
 
 from builder.ledger.chain import Head, LedgerRow, Verdict, verify_rows
-from builder.ledger.projections import email_commitment, project, project_answers
+from builder.ledger.projections import email_commitment, project
 from builder.store.database import Store
 
 # table -> (key columns, compared columns); rows keyed by seq come in seq order.
@@ -87,24 +87,16 @@ def _norm(value: Any) -> Any:
 class _Comparer:
     """Compares expected projection rows with stored ones, one seq page at a time."""
 
-    def __init__(self, conn: Connection, report: VerifyReport, answers_upto: int) -> None:
+    def __init__(self, conn: Connection, report: VerifyReport) -> None:
         self.conn = conn
         self.report = report
-        self.answers_upto = answers_upto  # attempt_answers is filled lazily up to this seq
 
     def page(self, first: int, last: int, expected: dict[str, list[dict[str, Any]]]) -> None:
         for table, (key, cols) in SEQ_TABLES.items():
-            if table == "attempt_answers":
-                last_here = min(last, self.answers_upto)
-                if first > last_here:
-                    continue
-                want_rows = [r for r in expected.get(table, []) if r["seq"] <= last_here]
-            else:
-                last_here = last
-                want_rows = expected.get(table, [])
+            want_rows = expected.get(table, [])
             sql = (
                 f"SELECT {', '.join(key + cols)} FROM {table} "
-                f"WHERE seq >= {int(first)} AND seq <= {int(last_here)}"
+                f"WHERE seq >= {int(first)} AND seq <= {int(last)}"
             )
             have = {
                 tuple(r[: len(key)]): tuple(_norm(v) for v in r[len(key) :])
@@ -141,12 +133,9 @@ class _Comparer:
 def verify_all(store: Store, anchor: Head | None = None, page_size: int = 5000) -> VerifyReport:
     """Verify the chain (against `anchor` when given) and every projection; see the module doc."""
     with store.transaction() as conn:
-        answers_upto = int(
-            conn.exec_driver_sql("SELECT coalesce(max(seq), 0) FROM attempt_answers").scalar() or 0
-        )
         report = VerifyReport(Verdict(True, Head(0, ""), 0))
         report.checked = dict.fromkeys([*SEQ_TABLES, "module_versions", "people"], 0)
-        comparer = _Comparer(conn, report, answers_upto)
+        comparer = _Comparer(conn, report)
         roster: dict[str, dict[str, str]] = {}
         commitments: dict[str, str] = {}
         persons: set[str] = set()
@@ -177,10 +166,6 @@ def verify_all(store: Store, anchor: Head | None = None, page_size: int = 5000) 
                         publications.setdefault(key, prow["first_seen_at"])
                         continue
                     expected.setdefault(table, []).append(prow)
-                if body.get("kind") == "attempt":
-                    expected.setdefault("attempt_answers", []).extend(
-                        project_answers(row.seq, body)
-                    )
                 if body.get("kind") == "roster" and row.person_id:
                     state = roster.setdefault(row.person_id, {})
                     state.update({k: str(v) for k, v in body.get("fields", {}).items()})
