@@ -159,5 +159,5 @@ def test_projections_refuse_update_and_delete(populated, table: str):
         else "UPDATE roster_history SET field = field",
         f"DELETE FROM {table}",
     ):
-        with pytest.raises(sa.exc.DBAPIError, match="refused|projection|append-only"):
+        with pytest.raises(sa.exc.DBAPIError, match=r"refused|projection|append-only"):
             _exec(store, sql)
