@@ -31,6 +31,9 @@ class Settings:
     due_soon_days: int = 14
     records_url: str = "/api"
     max_file_bytes: int = 1_048_576
+    # [{department?, title?, employment?, roles}]: checked against the roles by
+    # builder.lifecycle.role_rules.parse_role_rules wherever the course is known
+    role_rules: tuple[dict[str, Any], ...] = ()
     extra: dict[str, Any] = field(default_factory=dict)
 
     @property
@@ -125,7 +128,14 @@ def settings_from_options(
     defaults = Settings(root=root)
     for name, value in options.items():
         default = getattr(defaults, name)
-        if isinstance(default, tuple):
+        if name == "role_rules":
+            if not isinstance(value, list) or not all(isinstance(v, dict) for v in value):
+                raise ConfigError(
+                    "mkdocs.yml: trustpath option 'role_rules' must be a list of mappings "
+                    "such as {department: Engineering, roles: [engineer]}"
+                )
+            value = tuple(value)
+        elif isinstance(default, tuple):
             if isinstance(value, str):
                 value = [value]
             if not isinstance(value, list) or not all(isinstance(v, str) for v in value):

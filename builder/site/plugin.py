@@ -17,6 +17,7 @@ from builder.curriculum.diagnostics import sort_diagnostics
 from builder.curriculum.loader import load_curriculum
 from builder.course.manifest import MANIFEST_NAME, build_manifest, git_commit, write_manifest
 from builder.curriculum.model import Curriculum, Module
+from builder.lifecycle.role_rules import RoleRuleError, parse_role_rules
 from builder.site.module_page import fill_slots, page_source, place_slots
 from builder.site.pages import HOME_PAGE, generate_pages
 from builder.curriculum.paths import LearningPath, build_paths
@@ -36,6 +37,7 @@ class TrustPathConfig(Config):  # type: ignore[no-untyped-call]
     due_soon_days = c.Type(int, default=14)
     records_url = c.Type(str, default="/api")
     max_file_bytes = c.Type(int, default=1_048_576)
+    role_rules = c.ListOfItems(c.Type(dict), default=[])
 
 
 class TrustPathPlugin(BasePlugin[TrustPathConfig]):  # type: ignore[no-untyped-call]
@@ -76,6 +78,10 @@ class TrustPathPlugin(BasePlugin[TrustPathConfig]):  # type: ignore[no-untyped-c
                 f"{len(errors)} content error(s):\n" + "\n".join(str(d) for d in errors)
             )
         curriculum = self.curriculum = result.curriculum
+        try:
+            parse_role_rules(list(settings.role_rules), curriculum.roles)
+        except RoleRuleError as exc:
+            raise PluginError(str(exc)) from None
         self.paths = build_paths(curriculum)
         self.modules_by_page = {}
         self.files = files

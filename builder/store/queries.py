@@ -17,7 +17,13 @@ from sqlalchemy.engine import Connection
 
 from builder.course.model import Course
 from builder.lifecycle.due import Completion, DueReport, Person, RoleSpan, due_items
-from builder.lifecycle.roster import TRACKED, Change, RosterRow, plan_changes
+from builder.lifecycle.roster import (
+    DEFAULT_MAX_END_SHARE,
+    TRACKED,
+    Change,
+    RosterRow,
+    plan_changes,
+)
 from builder.reports.aggregates import AnswerCount, FeedbackEntry
 from builder.store.database import TABLES, Store, new_person_id
 from builder.store.migrations import lock_for_writing, utc_now
@@ -31,6 +37,8 @@ PEOPLE = sa.Table(
     sa.MetaData(),
     *(sa.Column(c.name, c.type) for c in TABLES["people"].c),
     sa.Column("note", sa.Text),
+    sa.Column("title", sa.Text),
+    sa.Column("manager_email", sa.Text),
 )
 ATTEMPTS, ACKS, FEEDBACK = TABLES["attempts"], TABLES["acknowledgements"], TABLES["feedback"]
 LEDGER, VERSIONS = TABLES["ledger"], TABLES["module_versions"]
@@ -55,11 +63,23 @@ def roster_state(conn: Connection) -> dict[str, dict[str, str]]:
 
 
 def import_roster(
-    store: Store, rows: list[RosterRow], effective: dt.date, dry_run: bool = False
+    store: Store,
+    rows: list[RosterRow],
+    effective: dt.date,
+    dry_run: bool = False,
+    *,
+    sync: bool = False,
+    max_end_share: float | None = DEFAULT_MAX_END_SHARE,
 ) -> list[Change]:
-    """Upsert the roster in one transaction, recording each changed field in roster_history."""
+    """Upsert the roster in one transaction, recording each changed field in roster_history.
+
+    With `sync`, people absent from `rows` are ended on `effective` (see `plan_changes`, which
+    raises SyncLimitExceeded past `max_end_share`; None lifts the limit).
+    """
     with store.transaction(write=not dry_run) as conn:
-        changes = plan_changes(rows, roster_state(conn))
+        changes = plan_changes(
+            rows, roster_state(conn), sync=sync, effective=effective, max_end_share=max_end_share
+        )
         if dry_run:
             return changes
         now = utc_now()
@@ -70,19 +90,19 @@ def import_roster(
         for change in changes:
             if change.kind == "unchanged":
                 continue
-            row = by_email[change.email]
-            values: dict[str, Any] = dict(
-                row.values(), roles=json.dumps(list(row.roles)), source="roster", updated_at=now
-            )
-            values["end_date"] = values["end_date"] or None
-            values["note"] = values["note"] or None
+            row = by_email.get(change.email)
+            new = row.values() if row else {k: v for k, (_, v) in change.fields.items()}
+            values: dict[str, Any] = {k: v or None for k, v in new.items()}
+            values.update(source="roster", updated_at=now)
+            if row is not None:
+                values["roles"] = json.dumps(list(row.roles))
             if change.kind == "add":
                 person_id = new_person_id()
                 adds.append(dict(values, person_id=person_id, email=change.email, created_at=now))
             else:
                 person_id = ids[change.email]
                 conn.execute(sa.update(PEOPLE).where(PEOPLE.c.person_id == person_id), [values])
-            when = row.start_date if change.kind == "add" else effective
+            when = row.start_date if row and change.kind == "add" else effective
             history += [
                 {
                     "person_id": person_id,
