@@ -151,19 +151,23 @@ def _native_header(header: list[str], source: str) -> dict[str, int]:
     known = COLUMNS + OPTIONAL_COLUMNS
     unknown = [h for h, n in zip(header, names, strict=True) if n not in known]
     has_name = "name" in names or ("first_name" in names and "last_name" in names)
-    missing = [c for c in ("email", "start_date") if c not in names]
-    if not has_name:
-        missing.insert(1, "name")
+    missing = [
+        c
+        for c in ("email", "name", "start_date")
+        if c not in names and (c != "name" or not has_name)
+    ]
     if missing or unknown:
         parts = [f"missing column(s) {', '.join(missing)}"] if missing else []
         if unknown:
             hints = []
             for h in unknown:
                 close = difflib.get_close_matches(h.casefold(), known, n=1)
-                hints.append(f"{h} (did you mean {close[0]}?)" if close else h)
+                few = len(unknown) < 3  # many unknown columns: a foreign header, not typos
+                hints.append(f"{h} (did you mean {close[0]}?)" if close and few else h)
             parts.append(f"unknown column(s) {', '.join(hints)}")
         message = "; ".join(parts) + (
-            f"; expected {','.join(COLUMNS)}[,{','.join(OPTIONAL_COLUMNS[:3])}]"
+            "; required: email, name (or first_name and last_name), start_date; optional: "
+            "department, title, manager_email, roles, end_date, status, employment, note"
         )
         if len(unknown) >= 3:
             message += (
