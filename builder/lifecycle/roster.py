@@ -14,8 +14,6 @@ ending everyone absent from the file.
 from __future__ import annotations
 
 import datetime as dt
-import difflib
-import re
 from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 
@@ -23,26 +21,23 @@ from builder.errors import TrustPathError
 from builder.lifecycle.email import InvalidEmail, normalise_email
 from builder.lifecycle.managers import manager_loops
 from builder.lifecycle.role_rules import RoleRule, grant_roles
-from builder.lifecycle.roster_map import (
-    EMPLOYMENTS,
-    NATIVE,
-    STATUSES,
-    RosterMap,
-    builtin_names,
+from builder.lifecycle.roster_columns import (
+    HeaderError,
+    mapped_header,
+    mapped_value,
+    native_header,
+    parse_date,
+    parse_roles,
 )
+from builder.lifecycle.roster_map import EMPLOYMENTS, NATIVE, STATUSES, RosterMap
 from builder.lifecycle.roster_text import RosterText, RosterTextError, detect_delimiter, read_text
 from builder.lifecycle.roster_text import records as csv_records
 
-COLUMNS = ("email", "name", "department", "roles", "start_date", "end_date", "status", "employment")
-OPTIONAL_COLUMNS = ("note", "title", "manager_email", "first_name", "last_name")
 TRACKED = (
     "name", "department", "title", "manager_email", "roles", "start_date", "end_date", "status",
     "employment", "note",
 )  # fmt: skip
 DEFAULT_MAX_END_SHARE = 0.20  # a sync may end at most this share of the roster without --force
-_ISO = re.compile(r"\d{4}-\d{2}-\d{2}")
-_SLASHED = re.compile(r"(\d{1,2})[/.-](\d{1,2})[/.-](\d{2}|\d{4})")
-_ROLE_SPLIT = re.compile(r"[;,]")
 
 
 @dataclass(frozen=True)
@@ -138,140 +133,6 @@ class Change:
         return f"update {self.email}: {parts}"
 
 
-# -- header ---------------------------------------------------------------------------------
-
-
-def _header_problem(source: str, message: str) -> RosterError:
-    return RosterError([RosterProblem(source, 1, "bad-header", message)])
-
-
-def _native_header(header: list[str], source: str) -> dict[str, int]:
-    """field -> column index for TrustPath's own header (case-insensitive)."""
-    names = [h.casefold() for h in header]
-    known = COLUMNS + OPTIONAL_COLUMNS
-    unknown = [h for h, n in zip(header, names, strict=True) if n not in known]
-    has_name = "name" in names or ("first_name" in names and "last_name" in names)
-    missing = [
-        c
-        for c in ("email", "name", "start_date")
-        if c not in names and (c != "name" or not has_name)
-    ]
-    if missing or unknown:
-        parts = [f"missing column(s) {', '.join(missing)}"] if missing else []
-        if unknown:
-            hints = []
-            for h in unknown:
-                close = difflib.get_close_matches(h.casefold(), known, n=1)
-                few = len(unknown) < 3  # many unknown columns: a foreign header, not typos
-                hints.append(f"{h} (did you mean {close[0]}?)" if close and few else h)
-            parts.append(f"unknown column(s) {', '.join(hints)}")
-        message = "; ".join(parts) + (
-            "; required: email, name (or first_name and last_name), start_date; optional: "
-            "department, title, manager_email, roles, end_date, status, employment, note"
-        )
-        if len(unknown) >= 3:
-            message += (
-                "; an HR system's export? import it with --map NAME (built in: "
-                f"{', '.join(builtin_names())}) or a map file (DESIGN §11)"
-            )
-        raise _header_problem(source, message)
-    return _index(header, names, source, {n: n for n in names})
-
-
-def _index(
-    header: list[str], keys: list[str], source: str, wanted: Mapping[str, str]
-) -> dict[str, int]:
-    """field -> index, refusing a wanted column that appears twice."""
-    index: dict[str, int] = {}
-    for fld, col in wanted.items():
-        hits = [i for i, k in enumerate(keys) if k == col]
-        if len(hits) > 1:
-            raise _header_problem(source, f"column '{header[hits[0]]}' appears {len(hits)} times")
-        index[fld] = hits[0]
-    return index
-
-
-def _mapped_header(
-    header: list[str], rmap: RosterMap, source: str, delimiter: str
-) -> dict[str, int]:
-    """field -> column index through a map (exact headers after trimming)."""
-    missing = [(f, c) for f, c in rmap.columns.items() if c not in header]
-    if missing:
-        parts = []
-        for fld, col in missing:
-            folded = [h for h in header if h.casefold() == col.casefold()]
-            hint = f" (the file has '{folded[0]}': headers match exactly)" if folded else ""
-            parts.append(f"'{col}' (for {fld}){hint}")
-        message = f"the map {rmap.name} names column(s) the file lacks: {', '.join(parts)}"
-        if len(header) == 1:
-            message += f"; the header is one column: is the file separated by '{delimiter}'?"
-        else:
-            message += f"; the file's columns: {', '.join(header)}"
-        raise _header_problem(source, message)
-    return _index(header, header, source, rmap.columns)
-
-
-# -- cells ----------------------------------------------------------------------------------
-
-
-def parse_date(text: str, date_format: str | None) -> dt.date:
-    """An ISO date, or one in `date_format` (strftime); ValueError with the reason otherwise.
-
-    Without a format, `03/04/2024` is refused as ambiguous (March 4 or 3 April?): TrustPath
-    never guesses the order of day and month.
-    """
-    if _ISO.fullmatch(text):
-        try:
-            return dt.date.fromisoformat(text)
-        except ValueError:
-            raise ValueError(f"'{text}' is not a real date") from None
-    if date_format:
-        try:
-            return dt.datetime.strptime(text, date_format).date()
-        except ValueError:
-            example = dt.date(2026, 3, 1).strftime(date_format)
-            raise ValueError(
-                f"'{text}' does not match date_format '{date_format}' (like {example})"
-            ) from None
-    if _SLASHED.fullmatch(text):
-        raise ValueError(
-            f"'{text}' could be month/day or day/month; give the map a date_format "
-            "('%m/%d/%Y' for US dates, '%d/%m/%Y' otherwise) or write ISO dates like 2026-03-01"
-        )
-    raise ValueError(f"'{text}' is not a date like 2026-03-01")
-
-
-def _mapped_value(fld: str, raw: str, rmap: RosterMap, allowed: Sequence[str]) -> str | None:
-    """The TrustPath value of a status / employment cell, or None when it is not one."""
-    folded = raw.casefold()
-    target = rmap.values.get(fld, {}).get(folded)
-    if target is not None:
-        return target
-    return folded if folded in allowed else None
-
-
-def _roles(raw: str, known: Mapping[str, str]) -> tuple[list[str], list[tuple[str, str]]]:
-    """(role ids, problems) of a roles cell: `;` or `,` separated, case-insensitive."""
-    roles: list[str] = []
-    found: list[tuple[str, str]] = []
-    for part in _ROLE_SPLIT.split(raw):
-        name = part.strip()
-        if not name:
-            continue
-        role = known.get(name.casefold())
-        if role is None:
-            close = difflib.get_close_matches(name.casefold(), list(known), n=1)
-            hint = (
-                f"; did you mean '{known[close[0]]}'?"
-                if close
-                else (f"; known: {', '.join(sorted(known.values()))}")
-            )
-            found.append(("unknown-role", f"unknown role '{name}'{hint}"))
-        elif role not in roles:
-            roles.append(role)
-    return roles, found
-
-
 @dataclass
 class _Reading:
     source: str
@@ -314,7 +175,7 @@ def _check_row(cells: dict[str, str], line: int, r: _Reading) -> RosterRow | Non
     if start and end and end < start:
         found.append(("end-before-start", f"end_date {end} is before start_date {start}"))
     raw_status = cells.get("status", "")
-    status = _mapped_value("status", raw_status, r.rmap, STATUSES) if raw_status else "active"
+    status = mapped_value("status", raw_status, r.rmap, STATUSES) if raw_status else "active"
     if status is None:
         listed = ", ".join(STATUSES)
         found.append(("bad-status", f"status '{raw_status}' is not one of {listed}" + (
@@ -325,7 +186,7 @@ def _check_row(cells: dict[str, str], line: int, r: _Reading) -> RosterRow | Non
             ("left-without-end", f"status '{raw_status}' means the person left: give end_date")
         )
     raw_kind = cells.get("employment", "")
-    employment = _mapped_value("employment", raw_kind, r.rmap, EMPLOYMENTS) if raw_kind else None
+    employment = mapped_value("employment", raw_kind, r.rmap, EMPLOYMENTS) if raw_kind else None
     if raw_kind and employment is None:
         listed = ", ".join(EMPLOYMENTS)
         found.append(("bad-employment", f"employment '{raw_kind}' is not one of {listed}" + (
@@ -342,7 +203,7 @@ def _check_row(cells: dict[str, str], line: int, r: _Reading) -> RosterRow | Non
             found.append(
                 ("missing-reason", f"status '{status}' needs the reason in the note column")
             )
-    file_roles, role_problems = _roles(cells.get("roles", ""), r.known)
+    file_roles, role_problems = parse_roles(cells.get("roles", ""), r.known)
     found += role_problems
     values = {
         "department": cells.get("department", ""),
@@ -421,10 +282,14 @@ def _read(
         if header_record is None or not any(c.strip() for c in header_record[1]):
             raise RosterError([RosterProblem(source, 1, "empty", "the file is empty")])
         header = [h.strip() for h in header_record[1]]
-        if rmap.native:
-            index = _native_header(header, source)
-        else:
-            index = _mapped_header(header, rmap, source, text.delimiter)
+        try:
+            index = (
+                native_header(header)
+                if rmap.native
+                else mapped_header(header, rmap, text.delimiter)
+            )
+        except HeaderError as exc:
+            raise RosterError([RosterProblem(source, 1, "bad-header", str(exc))]) from None
         for line, record in found:
             if not any(cell.strip() for cell in record):
                 continue  # blank and trailing empty rows (",,,,") are not people
@@ -472,7 +337,7 @@ def plan_changes(
 ) -> list[Change]:
     """What the import changes: `existing` maps email -> the stored tracked fields (text).
 
-    With `sync`, everyone on the roster on `effective` (started, not yet ended) who is absent
+    With `sync`, everyone still on the roster after `effective` (not ended by then) and absent
     from the file gets an `end` change: end_date = `effective` (and status active, since a
     leaver is a leaver whatever their status). When those are more than `max_end_share` of
     that population, SyncLimitExceeded; `max_end_share=None` (--force) lifts the limit.
@@ -492,16 +357,16 @@ def plan_changes(
         raise ValueError("a sync needs the effective date")
     day = effective.isoformat()
     in_file = {row.email for row in rows}
-    population = [
+    population = [  # on the roster after `effective`: the people a sync could end
         email
-        for email, old in existing.items()
-        if old.get("start_date") and not (old.get("end_date") and str(old["end_date"]) < day)
+        for email, old in sorted(existing.items())
+        if old.get("start_date") and not (old.get("end_date") and str(old["end_date"]) <= day)
     ]
     ends = []
-    for email in sorted(population):
-        old = existing[email]
-        if email in in_file or (old.get("end_date") and str(old["end_date"]) <= day):
+    for email in population:
+        if email in in_file:
             continue
+        old = existing[email]
         fields = {"end_date": (str(old.get("end_date") or ""), day)}
         if old.get("status") in ("leave", "exempt"):
             fields["status"] = (str(old["status"]), "active")

@@ -90,7 +90,8 @@ def test_a_wrong_encoding_name_and_bytes_it_cannot_decode() -> None:
 
 
 def test_trailing_empty_rows_and_spaces_are_ignored() -> None:
-    text = " email , name ,roles,start_date\n  ada@example.com , Ada ,  engineer ;  ,2026-01-05\n,,,\n\n"
+    text = " email , name ,roles,start_date\n"
+    text += "  ada@example.com , Ada ,  engineer ;  ,2026-01-05\n,,,\n\n"
     (row,) = parse_roster(text, ROLES)
     assert (row.email, row.name, row.roles, row.line) == (
         "ada@example.com",
