@@ -53,7 +53,8 @@ def native_header(header: list[str]) -> dict[str, int]:
         if len(unknown) >= 3:
             message += (
                 "; an HR system's export? import it with --map NAME (built in: "
-                f"{', '.join(builtin_names())}) or a map file (DESIGN §11)"
+                f"{', '.join(builtin_names())}), or start a map of your own from "
+                "`trustpath records roster map NAME`"
             )
         raise HeaderError(message)
     return _index(header, names, {n: n for n in names})

@@ -166,8 +166,9 @@ def staff(count: int, skip: tuple[int, ...] = ()) -> str:
 
 
 def test_sync_dry_run_then_real_run_with_history_due_and_the_safety_limit(
-    project: Path, url: str, tmp_path: Path
+    project: Path, database_url: str, tmp_path: Path
 ) -> None:
+    url = database_url  # SQLite, then PostgreSQL
     path = tmp_path / "people.csv"
     path.write_text(staff(12))
     first = run(project, url, "roster", "import", str(path), "--effective", "2024-01-01")
@@ -230,8 +231,9 @@ dan@example.com,Dan,Sales,all-staff,2024-01-01,
 
 
 def test_due_and_completion_for_a_managers_direct_and_indirect_reports(
-    project: Path, url: str, tmp_path: Path
+    project: Path, database_url: str, tmp_path: Path
 ) -> None:
+    url = database_url  # SQLite, then PostgreSQL
     path = tmp_path / "chain.csv"
     path.write_text(CHAIN)
     assert run(project, url, "roster", "import", str(path)).exit_code == 0
