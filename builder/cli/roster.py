@@ -128,12 +128,17 @@ def add_roster_commands(group: click.Group) -> None:
     ) -> None:
         """Upsert people from an HR export, keeping the history of every change.
 
-        Without --map the header is TrustPath's own (any order, any case):
-        email,name,department,roles,start_date,end_date,status,employment[,note,title,
-        manager_email]; roles separated by ';' or ','; ISO dates; status active|leave|exempt
-        (leave and exempt need the reason in note); employment employee|contractor. With
-        --map, the map names the columns, value synonyms and date format. UTF-8 (with or
-        without BOM), ',' ';' or tab separated. Any bad row: nothing is imported.
+        Without --map the header is TrustPath's own, in any order and any case:
+
+        \b
+        email,name,department,roles,start_date,end_date,status,employment
+        [,note,title,manager_email]
+
+        Only email, name and start_date are required. Roles are separated by ';' or ',';
+        dates are ISO; status is active|leave|exempt (leave and exempt need the reason in
+        note); employment is employee|contractor. With --map, the map names the columns,
+        value synonyms and the date format. UTF-8 (with or without BOM), ',' ';' or tab
+        separated. Any bad row: nothing is imported.
 
         Example: trustpath records roster import bamboohr.csv --map bamboohr --sync --dry-run
         """
