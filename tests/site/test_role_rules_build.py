@@ -36,6 +36,7 @@ def test_an_unknown_role_in_role_rules_fails_the_build(tmp_path: Path) -> None:
 def test_valid_role_rules_build(tmp_path: Path) -> None:
     root = with_rules(
         copy_fixture(tmp_path / "project"),
-        '        - {department: Ops, roles: [operator]}\n        - {employment: "*", roles: [everyone]}\n',
+        "        - {department: Ops, roles: [operator]}\n"
+        '        - {employment: "*", roles: [everyone]}\n',
     )
     assert build_site(root).modules > 0
