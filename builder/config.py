@@ -35,6 +35,9 @@ class Settings:
     timezone: str = "UTC"  # IANA name: "today", due days and --as-of are days in this zone
     programme_start: dt.date | None = None  # onboarding of earlier starters falls due from here
     organisation: str = ""  # the name on reports; empty: the site_name
+    # [{department?, title?, employment?, roles}]: checked against the roles by
+    # builder.lifecycle.role_rules.parse_role_rules wherever the course is known
+    role_rules: tuple[dict[str, Any], ...] = ()
     site_name: str = ""  # mkdocs.yml's site_name (not a plugin option)
     extra: dict[str, Any] = field(default_factory=dict)
 
@@ -145,7 +148,14 @@ def settings_from_options(
         if name == "programme_start":
             values[name] = _date_option(name, value)
             continue
-        if isinstance(default, tuple):
+        if name == "role_rules":
+            if not isinstance(value, list) or not all(isinstance(v, dict) for v in value):
+                raise ConfigError(
+                    "mkdocs.yml: trustpath option 'role_rules' must be a list of mappings "
+                    "such as {department: Engineering, roles: [engineer]}"
+                )
+            value = tuple(value)
+        elif isinstance(default, tuple):
             if isinstance(value, str):
                 value = [value]
             if not isinstance(value, list) or not all(isinstance(v, str) for v in value):

@@ -246,6 +246,7 @@ def test_roster_dry_run_then_role_change_history(
                                    "bob@example.com,Bob,Sales,engineer"))  # fmt: skip
     changed = run(project, sqlite_url, "roster", "import", str(path), "--effective", "2026-06-10")
     assert changed.output.splitlines() == [
+        f"read {path}: UTF-8, comma-separated, TrustPath header, 6 people",
         "update bob@example.com: roles 'all-staff' -> 'engineer'",
         "added 0, updated 1, unchanged 5",
     ]

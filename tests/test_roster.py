@@ -62,7 +62,7 @@ def test_every_problem_is_reported_with_its_line() -> None:
         )
     )
     assert problems(text) == [
-        "roster.csv:3: error[bad-date]: start_date '2026-02-30' is not a date like 2026-03-01",
+        "roster.csv:3: error[bad-date]: start_date '2026-02-30' is not a real date",
         "roster.csv:4: error[end-before-start]: "
         "end_date 2026-02-01 is before start_date 2026-03-01",
         "roster.csv:5: error[bad-status]: status 'retired' is not one of active, leave, exempt",
@@ -70,15 +70,16 @@ def test_every_problem_is_reported_with_its_line() -> None:
         "roster.csv:7: error[missing-reason]: status 'leave' needs the reason in the note column",
         "roster.csv:8: error[bad-employment]: "
         "employment 'intern' is not one of employee, contractor",
-        "roster.csv:9: error[bad-email]: 'not-an-email' is not an email address",
+        "roster.csv:9: error[bad-email]: 'not-an-email' is not an email address: "
+        "it needs exactly one '@'",
     ]
 
 
 def test_bad_header_and_ragged_rows() -> None:
     assert problems("email,name\n") == [
-        "roster.csv:1: error[bad-header]: missing column(s) department, roles, start_date, "
-        "end_date, status, employment; expected "
-        "email,name,department,roles,start_date,end_date,status,employment[,note]"
+        "roster.csv:1: error[bad-header]: missing column(s) start_date; required: email, "
+        "name (or first_name and last_name), start_date; optional: department, title, "
+        "manager_email, roles, end_date, status, employment, note"
     ]
     assert problems(HEADER + "a@example.com,A\n") == [
         "roster.csv:2: error[bad-row]: 2 cells, but the header has 9 columns"

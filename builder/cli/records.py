@@ -22,6 +22,7 @@ from urllib.parse import urlencode, urlsplit, urlunsplit
 import click
 
 from builder.cli.main import TrustPathGroup
+from builder.cli.roster import ENCODING_HELP, MAP_HELP, load_roster
 from builder.ledger.chain import parse_anchor
 from builder.lifecycle.email import try_normalise_email
 from builder.markup import terminal_text
@@ -148,31 +149,38 @@ def _with_token(base_url: str, token: str) -> str:
     type=click.IntRange(1, 3650),
     help="How long the links stay valid.",
 )
-def links(roster: Path, base_url: str, days: int) -> None:
+@click.option("--map", "map_spec", metavar="NAME|FILE", help=MAP_HELP)
+@click.option("--encoding", metavar="CODEC", help=ENCODING_HELP)
+@click.pass_context
+def links(
+    ctx: click.Context,
+    roster: Path,
+    base_url: str,
+    days: int,
+    map_spec: str | None,
+    encoding: str | None,
+) -> None:
     """Print `email,url` CSV: one signed personal link per person on the roster.
 
-    Uses TRUSTPATH_SECRET (the same the service runs with in --identity token mode).
+    Reads the roster exactly as `records roster import` does (same map, same checks, same
+    messages). Uses TRUSTPATH_SECRET (the same the service runs with in --identity token mode).
 
     Example: trustpath records links roster.csv --base-url https://training.example.com/ --days 14
     """
+    from builder.cli.reports import course_of
+
     secret = os.environ.get(SECRET_ENV, "").encode("utf-8")
     if len(secret) < 16:
         raise click.ClickException(f"set {SECRET_ENV} (16 characters or more) to sign links")
+    root = Path(getattr(ctx.find_root().obj, "root", "."))
+    read = load_roster(root, roster, list(course_of(ctx).roles), map_spec, encoding)
     expires = int((dt.datetime.now(dt.UTC) + dt.timedelta(days=days)).timestamp())
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(["email", "url"])
-    try:
-        with roster.open(newline="", encoding="utf-8") as fh:
-            for lineno, row in enumerate(csv.DictReader(fh), start=2):
-                email = try_normalise_email(row.get("email") or "")
-                if email is None:
-                    raise click.ClickException(
-                        f"{roster}:{lineno}: '{row.get('email')}' is not an email address"
-                    )
-                writer.writerow([email, _with_token(base_url, make_token(secret, email, expires))])
-    except (UnicodeDecodeError, csv.Error) as exc:
-        raise click.ClickException(f"{roster}: cannot read the roster: {exc}") from None
+    for row in read.rows:
+        token = make_token(secret, row.email, expires)
+        writer.writerow([row.email, _with_token(base_url, token)])
     click.echo(out.getvalue(), nl=False)
 
 
@@ -291,7 +299,7 @@ def serve(
         store.migrate()
         roster = roster or (root / "demo" / "roster.csv" if identity == "open" else None)
         if roster is not None and roster.is_file():
-            click.echo(_load_roster(store, roster, manifest))
+            click.echo(_load_roster(store, root, roster, manifest))
         store.close()
     except (ServeError, StorageError, OSError, ValueError) as exc:
         raise click.ClickException(str(exc)) from None
@@ -316,18 +324,14 @@ def serve(
     )
 
 
-def _load_roster(store: Store, path: Path, manifest_path: Path) -> str:
+def _load_roster(store: Store, root: Path, path: Path, manifest_path: Path) -> str:
     """Import a roster CSV (all or nothing, history kept) before serving; a summary line."""
     from builder.course.manifest import read_manifest
-    from builder.lifecycle.roster import RosterError, parse_roster
     from builder.store.queries import import_roster
 
-    roles = set(read_manifest(manifest_path)["roles"])
-    try:
-        rows = parse_roster(path.read_text("utf-8"), roles, source=str(path))
-    except RosterError as exc:
-        raise click.ClickException("\n".join([*(str(p) for p in exc.problems), str(exc)])) from None
-    changes = import_roster(store, rows, dt.date.today())
+    roles = list(read_manifest(manifest_path)["roles"])
+    read = load_roster(root, path, roles, None, None)
+    changes = import_roster(store, read.rows, dt.date.today())
     added = sum(c.kind == "add" for c in changes)
     updated = sum(c.kind == "update" for c in changes)
     return f"roster {path}: {added} added, {updated} updated, {len(changes)} people"

@@ -1,4 +1,4 @@
-"""`trustpath records` report commands: roster import, due, completion, questions, feedback.
+"""`trustpath records` report commands: due, completion, questions, feedback (roster: roster.py).
 
 `add_report_commands(group)` attaches them (and export / dashboard from `export_cli.py`) to
 the records group, whose shared `--database` option names the store. Library errors become
@@ -125,65 +125,35 @@ def compute_due(
     return report, people, course
 
 
+MANAGER_HELP = "Only this manager's direct and indirect reports (roster manager_email)."
+
+
+def reports_filter(ctx: click.Context, manager: str | None) -> set[str] | None:
+    """The emails of a manager's direct and indirect reports; None without --manager."""
+    if manager is None:
+        return None
+    from builder.lifecycle.email import InvalidEmail, normalise_email
+    from builder.lifecycle.managers import reports_of
+    from builder.store.queries import roster_state
+
+    try:
+        boss = normalise_email(manager)
+    except InvalidEmail as exc:
+        raise click.BadParameter(str(exc), param_hint="--manager") from None
+    with open_store(ctx) as store, store.transaction() as conn:
+        state = roster_state(conn)
+    managers = {e: v.get("manager_email", "") for e, v in state.items()}
+    if boss not in state and boss not in managers.values():
+        raise click.ClickException(f"no person with email '{boss}' on the roster")
+    return set(reports_of(boss, managers).everyone)
+
+
 def add_report_commands(group: click.Group) -> None:
     """Add roster, due, completion, questions, feedback, export and dashboard to the group."""
 
-    @group.group("roster")
-    def roster() -> None:
-        """The people the reports count: import the HR roster.
+    from builder.cli.roster import add_roster_commands
 
-        Example: trustpath records roster import hr-export.csv --dry-run
-        """
-
-    @roster.command("import")
-    @click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
-    @click.option("--dry-run", is_flag=True, help="Show what would change; write nothing.")
-    @click.option(
-        "--effective",
-        type=DATE,
-        default=None,
-        help="Date role and status changes take effect (default: today).",
-    )
-    @click.pass_context
-    def roster_import(
-        ctx: click.Context,
-        file: Path,
-        dry_run: bool,
-        effective: dt.date | None,
-    ) -> None:
-        """Upsert people from a CSV roster, keeping the history of every change.
-
-        Header: email,name,department,roles,start_date,end_date,status,employment[,note];
-        roles separated by ';', ISO dates, status active|leave|exempt (leave and exempt need
-        the reason in note), employment employee|contractor. Any bad row: nothing is imported.
-
-        Example: trustpath records roster import demo/roster.csv --dry-run
-        """
-        from builder.lifecycle.roster import RosterError, parse_roster
-        from builder.store.queries import import_roster
-
-        try:
-            text = file.read_text("utf-8")
-        except (OSError, UnicodeDecodeError) as exc:
-            raise click.ClickException(f"cannot read {file}: {exc}") from None
-        course = course_of(ctx)
-        try:
-            rows = parse_roster(text, set(course.roles), source=str(file))
-        except RosterError as exc:
-            for problem in exc.problems:
-                click.echo(str(problem), err=True)
-            raise click.ClickException(str(exc)) from None
-        with open_store(ctx) as store:
-            changes = import_roster(store, rows, effective or dt.date.today(), dry_run=dry_run)
-        for change in changes:
-            if change.kind != "unchanged":
-                click.echo(change.describe())
-        counts = {k: sum(c.kind == k for c in changes) for k in ("add", "update", "unchanged")}
-        verb = "would add" if dry_run else "added"
-        click.echo(
-            f"{verb} {counts['add']}, updated {counts['update']}, "
-            f"unchanged {counts['unchanged']}" + (" (dry run: nothing written)" if dry_run else "")
-        )
+    add_roster_commands(group)
 
     @group.command("due")
     @click.option(
@@ -192,6 +162,7 @@ def add_report_commands(group: click.Group) -> None:
     @click.option("--department", help="Only this department.")
     @click.option("--status", type=click.Choice(list(STATUSES)), help="Only items in this status.")
     @click.option("--module", help="Only this module.")
+    @click.option("--manager", metavar="EMAIL", help=MANAGER_HELP)
     @click.option("--format", "fmt", type=FORMATS, default="text", show_default=True)
     @click.option("--verify", is_flag=True, help=VERIFY_HELP)
     @click.pass_context
@@ -201,6 +172,7 @@ def add_report_commands(group: click.Group) -> None:
         department: str | None,
         status: str | None,
         module: str | None,
+        manager: str | None,
         fmt: str,
         verify: bool,
     ) -> None:
@@ -210,11 +182,13 @@ def add_report_commands(group: click.Group) -> None:
 
         Example: trustpath records due --status overdue --department Engineering --format csv
         """
+        team = reports_filter(ctx, manager)
         report, _, _ = compute_due(ctx, as_of or dt.date.today(), verify)
         items = [
             i
             for i in report.items
             if (department is None or i.department == department)
+            and (team is None or i.email in team)
             and (status is None or i.status == status)
             and (module is None or i.module == module)
         ]
@@ -232,7 +206,12 @@ def add_report_commands(group: click.Group) -> None:
             click.echo(out.getvalue(), nl=False)
         else:
             emit([item_dict(i) for i in items], columns, fmt)
-        excused = [e for e in report.excused if department is None or e.department == department]
+        excused = [
+            e
+            for e in report.excused
+            if (department is None or e.department == department)
+            and (team is None or e.email in team)
+        ]
         if fmt == "text":
             counts = {s: sum(i.status == s for i in items) for s in STATUSES}
             click.echo(
@@ -252,16 +231,21 @@ def add_report_commands(group: click.Group) -> None:
     @click.option(
         "--as-of", type=DATE, default=None, help="Compute for this date (default: today)."
     )
+    @click.option("--manager", metavar="EMAIL", help=MANAGER_HELP)
     @click.option("--format", "fmt", type=FORMATS, default="text", show_default=True)
     @click.pass_context
-    def completion(ctx: click.Context, by: str, as_of: dt.date | None, fmt: str) -> None:
+    def completion(
+        ctx: click.Context, by: str, as_of: dt.date | None, manager: str | None, fmt: str
+    ) -> None:
         """Share of assigned items that are current (completed and not overdue), with counts.
 
-        Example: trustpath records completion --by role --as-of 2026-06-30
+        Example: trustpath records completion --by role --manager mary@example.com
         """
+        team = reports_filter(ctx, manager)
         report, people, course = compute_due(ctx, as_of or dt.date.today())
         by_id = {p.person_id: p for p in people}
-        rows = [r.as_dict() for r in completion_table(report.items, by, by_id, course)]
+        items = [i for i in report.items if team is None or i.email in team]
+        rows = [r.as_dict() for r in completion_table(items, by, by_id, course)]
         if fmt == "text":
             for r in rows:
                 r["share"] = f"{100 * float(r['share']):.1f}%"

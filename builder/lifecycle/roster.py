@@ -1,48 +1,67 @@
-"""The roster CSV: parse and check every row, then plan the upsert. Pure: no DB, no web.
+"""The one roster reader (used by `roster import`, `serve --roster` and `records links`) and
+the import planner. Pure: no DB, no web.
 
-Header (any order): `email,name,department,roles,start_date,end_date,status,employment`, plus an
-optional `note` column. Roles are separated by `;`, dates are ISO (`2026-03-01`), status is
-`active`, `leave` or `exempt` (leave and exempt need the reason in `note`), employment is
-`employee` or `contractor`. Every problem is collected with its line number; one bad row
-means nothing is imported.
+`read_roster` takes the file's bytes, decodes them (`roster_text`), reads the header through a
+map (`roster_map`; without one, TrustPath's own header
+`email,name,department,roles,start_date,end_date,status,employment[,note,title,manager_email]`,
+matched case-insensitively), checks every row, grants roles from the file's `roles` column
+(split on `;` or `,`, case-insensitive) and the `role_rules` setting, and checks manager
+chains for loops. Every problem is collected with its physical line; one bad row means nothing
+is imported. `plan_changes` turns the rows into the changes an import makes, with `--sync`
+ending everyone absent from the file.
 """
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
-import difflib
-import io
-import re
-from collections.abc import Collection, Mapping
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 
-COLUMNS = ("email", "name", "department", "roles", "start_date", "end_date", "status", "employment")
-OPTIONAL_COLUMNS = ("note",)
-STATUSES = ("active", "leave", "exempt")
-EMPLOYMENTS = ("employee", "contractor")
-TRACKED = ("name", "department", "roles", "start_date", "end_date", "status", "employment", "note")
-_EMAIL = re.compile(r"^[^@\s,;]+@[^@\s,;]+\.[^@\s,;]+$")
+from builder.errors import TrustPathError
+from builder.lifecycle.email import InvalidEmail, normalise_email
+from builder.lifecycle.managers import manager_loops
+from builder.lifecycle.role_rules import RoleRule, grant_roles
+from builder.lifecycle.roster_columns import (
+    HeaderError,
+    mapped_header,
+    mapped_value,
+    native_header,
+    parse_date,
+    parse_roles,
+)
+from builder.lifecycle.roster_map import EMPLOYMENTS, NATIVE, STATUSES, RosterMap
+from builder.lifecycle.roster_text import RosterText, RosterTextError, detect_delimiter, read_text
+from builder.lifecycle.roster_text import records as csv_records
+
+TRACKED = (
+    "name", "department", "title", "manager_email", "roles", "start_date", "end_date", "status",
+    "employment", "note",
+)  # fmt: skip
+DEFAULT_MAX_END_SHARE = 0.20  # a sync may end at most this share of the roster without --force
 
 
 @dataclass(frozen=True)
 class RosterRow:
     line: int
-    email: str  # lower-cased
+    email: str  # normalised (builder.lifecycle.email)
     name: str
     department: str
-    roles: tuple[str, ...]
+    roles: tuple[str, ...]  # from the file's roles column and the role rules
     start_date: dt.date
     end_date: dt.date | None
     status: str
     employment: str
     note: str = ""
+    title: str = ""
+    manager_email: str = ""
 
     def values(self) -> dict[str, str]:
         """The tracked fields as the text stored in the roster and its history."""
         return {
             "name": self.name,
             "department": self.department,
+            "title": self.title,
+            "manager_email": self.manager_email,
             "roles": ";".join(self.roles),
             "start_date": self.start_date.isoformat(),
             "end_date": self.end_date.isoformat() if self.end_date else "",
@@ -63,7 +82,7 @@ class RosterProblem:
         return f"{self.source}:{self.line}: error[{self.code}]: {self.message}"
 
 
-class RosterError(Exception):
+class RosterError(TrustPathError):
     """The roster file has problems; nothing was imported."""
 
     def __init__(self, problems: list[RosterProblem]) -> None:
@@ -71,172 +90,258 @@ class RosterError(Exception):
         super().__init__(f"{len(problems)} problem(s) in the roster; nothing imported")
 
 
+class SyncLimitExceeded(TrustPathError):
+    """A `--sync` would end more than the allowed share of the roster."""
+
+    def __init__(self, ended: int, population: int, limit: float) -> None:
+        self.ended, self.population, self.limit = ended, population, limit
+        super().__init__(
+            f"the sync would end {ended} of {population} people "
+            f"({100 * ended / population:.0f} %), more than the {100 * limit:.0f} % limit; "
+            "check that the file is the whole workforce, or pass --force"
+        )
+
+
+@dataclass(frozen=True)
+class Roster:
+    """A roster file read and checked: its rows, how it was decoded and where roles come from."""
+
+    rows: list[RosterRow]
+    text: RosterText
+    role_sources: dict[str, dict[str, tuple[str, ...]]]  # email -> role -> sources
+
+
 @dataclass(frozen=True)
 class Change:
-    """What the import does to one person: add, update (old → new per field) or nothing."""
+    """What the import does to one person: add, update, end (sync) or nothing."""
 
     email: str
-    kind: str  # add | update | unchanged
-    fields: dict[str, tuple[str, str]] = field(default_factory=dict)
+    kind: str  # add | update | unchanged | end
+    fields: dict[str, tuple[str, str]] = field(default_factory=dict)  # field -> (old, new)
 
     def describe(self) -> str:
-        """One line for `--dry-run`."""
+        """One line for `--dry-run` and the import's output."""
         if self.kind == "add":
             return f"add {self.email}: " + ", ".join(
                 f"{k}={v[1]!r}" for k, v in self.fields.items()
             )
         if self.kind == "unchanged":
             return f"unchanged {self.email}"
-        parts = [f"{k} {old!r} -> {new!r}" for k, (old, new) in self.fields.items()]
-        return f"update {self.email}: " + ", ".join(parts)
+        parts = ", ".join(f"{k} {old!r} -> {new!r}" for k, (old, new) in self.fields.items())
+        if self.kind == "end":
+            return f"end {self.email} (not in the file): {parts}"
+        return f"update {self.email}: {parts}"
 
 
-def _date(text: str) -> dt.date:
-    if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", text):
-        raise ValueError
-    return dt.date.fromisoformat(text)
+@dataclass
+class _Reading:
+    source: str
+    rmap: RosterMap
+    known: dict[str, str]  # casefolded role id -> role id
+    rules: Sequence[RoleRule]
+    problems: list[RosterProblem] = field(default_factory=list)
+    role_sources: dict[str, dict[str, tuple[str, ...]]] = field(default_factory=dict)
 
 
-def _check_row(
-    cells: dict[str, str],
-    line: int,
-    known_roles: Collection[str],
-    problem: list[RosterProblem],
-    source: str,
-) -> RosterRow | None:
+def _check_row(cells: dict[str, str], line: int, r: _Reading) -> RosterRow | None:
     """One row as a RosterRow, or None after adding its problems."""
     found: list[tuple[str, str]] = []
-    email = cells["email"].strip().lower()
-    if not _EMAIL.match(email):
-        found.append(("bad-email", f"'{cells['email']}' is not an email address"))
-    roles = tuple(r.strip() for r in cells["roles"].split(";") if r.strip())
-    if not roles:
-        found.append(("no-role", "no role given (separate several with ';')"))
-    for role in roles:
-        if role not in known_roles:
-            close = difflib.get_close_matches(role, list(known_roles), n=1)
-            hint = (
-                f"; did you mean '{close[0]}'?"
-                if close
-                else f"; known: {', '.join(sorted(known_roles))}"
-            )
-            found.append(("unknown-role", f"unknown role '{role}'{hint}"))
-    dates: dict[str, dt.date | None] = {}
-    for col in ("start_date", "end_date"):
-        text = cells[col].strip()
-        dates[col] = None
-        if text or col == "start_date":
+    email = ""
+    try:
+        email = normalise_email(cells.get("email", ""))
+    except InvalidEmail as exc:
+        found.append(("bad-email", str(exc)))
+    manager = cells.get("manager_email", "")
+    if manager:
+        try:
+            manager = normalise_email(manager)
+        except InvalidEmail as exc:
+            found.append(("bad-manager-email", f"manager_email {exc}"))
+    name = cells.get("name") or " ".join(
+        p for p in (cells.get("first_name", ""), cells.get("last_name", "")) if p
+    )
+    dates: dict[str, dt.date | None] = {"start_date": None, "end_date": None}
+    for col in dates:
+        text = cells.get(col, "")
+        if not text and col == "start_date":
+            found.append(("bad-date", "start_date is empty"))
+        elif text:
             try:
-                dates[col] = _date(text)
-            except ValueError:
-                found.append(("bad-date", f"{col} '{text}' is not a date like 2026-03-01"))
+                dates[col] = parse_date(text, r.rmap.date_format)
+            except ValueError as exc:
+                code = "ambiguous-date" if "month/day" in str(exc) else "bad-date"
+                found.append((code, f"{col} {exc}"))
     start, end = dates["start_date"], dates["end_date"]
     if start and end and end < start:
         found.append(("end-before-start", f"end_date {end} is before start_date {start}"))
-    status = cells["status"].strip().lower() or "active"
-    if status not in STATUSES:
+    raw_status = cells.get("status", "")
+    status = mapped_value("status", raw_status, r.rmap, STATUSES) if raw_status else "active"
+    if status is None:
+        listed = ", ".join(STATUSES)
+        found.append(("bad-status", f"status '{raw_status}' is not one of {listed}" + (
+            "; add it to the map's values.status" if not r.rmap.native else ""
+        )))  # fmt: skip
+    elif status == "left" and not cells.get("end_date"):
         found.append(
-            ("bad-status", f"status '{cells['status']}' is not one of {', '.join(STATUSES)}")
+            ("left-without-end", f"status '{raw_status}' means the person left: give end_date")
         )
-    employment = cells["employment"].strip().lower() or "employee"
-    if employment not in EMPLOYMENTS:
-        found.append(
-            (
-                "bad-employment",
-                f"employment '{cells['employment']}' is not one of {', '.join(EMPLOYMENTS)}",
+    raw_kind = cells.get("employment", "")
+    employment = mapped_value("employment", raw_kind, r.rmap, EMPLOYMENTS) if raw_kind else None
+    if raw_kind and employment is None:
+        listed = ", ".join(EMPLOYMENTS)
+        found.append(("bad-employment", f"employment '{raw_kind}' is not one of {listed}" + (
+            "; add it to the map's values.employment" if not r.rmap.native else ""
+        )))  # fmt: skip
+    employment = employment or "employee"
+    note = cells.get("note", "")
+    if end is not None or status == "left":
+        status = "active"  # a person with an end date is a leaver whatever their status
+    elif status in ("leave", "exempt") and not note:
+        if "note" not in cells and raw_status.casefold() != status:
+            note = raw_status  # the HR system's own wording ("Parental Leave") is the reason
+        else:
+            found.append(
+                ("missing-reason", f"status '{status}' needs the reason in the note column")
             )
-        )
-    note = cells.get("note", "").strip()
-    if status in ("leave", "exempt") and not note:
-        found.append(("missing-reason", f"status '{status}' needs the reason in the note column"))
-    problem.extend(RosterProblem(source, line, code, msg) for code, msg in found)
+    file_roles, role_problems = parse_roles(cells.get("roles", ""), r.known)
+    found += role_problems
+    values = {
+        "department": cells.get("department", ""),
+        "title": cells.get("title", ""),
+        "employment": employment,
+    }
+    sources = grant_roles(values, file_roles, r.rules)
+    if not sources and not role_problems:
+        found.append(("no-role", _no_role_message(values, r)))
+    r.problems.extend(RosterProblem(r.source, line, code, msg) for code, msg in found)
     if found or start is None:
         return None
+    r.role_sources[email] = sources
     return RosterRow(
-        line,
-        email,
-        cells["name"].strip(),
-        cells["department"].strip(),
-        roles,
-        start,
-        end,
-        status,
-        employment,
-        note,
-    )
+        line, email, name, values["department"], tuple(sources), start, end,
+        status or "active", employment, note, values["title"], manager,
+    )  # fmt: skip
+
+
+def _no_role_message(values: Mapping[str, str], r: _Reading) -> str:
+    facts = ", ".join(f"{k} '{v}'" for k, v in values.items() if v)
+    if r.rules:
+        return f"no role: the roles column is empty and no role_rules entry matches ({facts})"
+    return "no role given (separate several with ';') and no role_rules are configured"
+
+
+# -- the reader -----------------------------------------------------------------------------
+
+
+def read_roster(
+    data: bytes,
+    known_roles: Collection[str],
+    source: str = "roster.csv",
+    roster_map: RosterMap | None = None,
+    rules: Sequence[RoleRule] = (),
+    encoding: str | None = None,
+) -> Roster:
+    """The checked roster of a file's bytes, or RosterError listing every problem by line.
+
+    `known_roles` are the course's role ids; `roster_map` maps the file's columns (default:
+    TrustPath's own header); `rules` are the parsed `role_rules`; `encoding` names a codec
+    for a file that is not UTF-8 (see `roster_text.decode_roster`).
+    """
+    try:
+        text = read_text(data, encoding)
+    except RosterTextError as exc:
+        raise RosterError([RosterProblem(source, exc.line, exc.code, exc.message)]) from None
+    return _read(text, known_roles, source, roster_map or NATIVE, rules)
 
 
 def parse_roster(
-    text: str, known_roles: Collection[str], source: str = "roster.csv"
+    text: str,
+    known_roles: Collection[str],
+    source: str = "roster.csv",
+    roster_map: RosterMap | None = None,
+    rules: Sequence[RoleRule] = (),
 ) -> list[RosterRow]:
-    """Every row of the roster, or RosterError listing every problem with its line."""
-    problems: list[RosterProblem] = []
-    reader = csv.reader(io.StringIO(text.removeprefix("\ufeff"), newline=""))
-    try:
-        header = [h.strip().lower() for h in next(reader)]
-    except StopIteration:
-        raise RosterError([RosterProblem(source, 1, "empty", "the file is empty")]) from None
-    except csv.Error as exc:
-        raise RosterError([RosterProblem(source, 1, "bad-csv", str(exc))]) from None
-    missing = [c for c in COLUMNS if c not in header]
-    unknown = [c for c in header if c not in COLUMNS + OPTIONAL_COLUMNS]
-    if missing or unknown:
-        parts = [f"missing column(s) {', '.join(missing)}"] if missing else []
-        parts += [f"unknown column(s) {', '.join(unknown)}"] if unknown else []
-        raise RosterError(
-            [
-                RosterProblem(
-                    source,
-                    1,
-                    "bad-header",
-                    "; ".join(parts) + f"; expected {','.join(COLUMNS)}[,note]",
-                )
-            ]
-        )
+    """The rows of an already decoded roster text (see `read_roster`)."""
+    decoded = RosterText(text.removeprefix("\ufeff"), "utf-8", detect_delimiter(text))
+    return _read(decoded, known_roles, source, roster_map or NATIVE, rules).rows
+
+
+def _read(
+    text: RosterText,
+    known_roles: Collection[str],
+    source: str,
+    rmap: RosterMap,
+    rules: Sequence[RoleRule],
+) -> Roster:
+    r = _Reading(source, rmap, {k.casefold(): k for k in known_roles}, rules)
     rows: list[RosterRow] = []
     first_line: dict[str, int] = {}
-    line = reader.line_num + 1
     try:
-        for record in reader:
-            start_line, line = line, reader.line_num + 1
-            if not any(cell.strip() for cell in record):
-                continue
-            if len(record) != len(header):
-                problems.append(
-                    RosterProblem(
-                        source,
-                        start_line,
-                        "bad-row",
-                        f"{len(record)} cells, but the header has {len(header)} columns",
-                    )
-                )
-                continue
-            row = _check_row(
-                dict(zip(header, record, strict=True)), start_line, known_roles, problems, source
+        found = csv_records(text)
+        header_record = next(found, None)
+        if header_record is None or not any(c.strip() for c in header_record[1]):
+            raise RosterError([RosterProblem(source, 1, "empty", "the file is empty")])
+        header = [h.strip() for h in header_record[1]]
+        try:
+            index = (
+                native_header(header)
+                if rmap.native
+                else mapped_header(header, rmap, text.delimiter)
             )
+        except HeaderError as exc:
+            raise RosterError([RosterProblem(source, 1, "bad-header", str(exc))]) from None
+        for line, record in found:
+            if not any(cell.strip() for cell in record):
+                continue  # blank and trailing empty rows (",,,,") are not people
+            if len(record) != len(header):
+                r.problems.append(RosterProblem(
+                    source, line, "bad-row",
+                    f"{len(record)} cells, but the header has {len(header)} columns",
+                ))  # fmt: skip
+                continue
+            cells = {fld: record[i].strip() for fld, i in index.items()}
+            row = _check_row(cells, line, r)
             if row is None:
                 continue
             if row.email in first_line:
-                problems.append(
-                    RosterProblem(
-                        source,
-                        start_line,
-                        "duplicate-email",
-                        f"{row.email} already appears on line {first_line[row.email]}",
-                    )
-                )
+                r.problems.append(RosterProblem(
+                    source, line, "duplicate-email",
+                    f"{row.email} already appears on line {first_line[row.email]}",
+                ))  # fmt: skip
                 continue
-            first_line[row.email] = start_line
+            first_line[row.email] = line
             rows.append(row)
-    except csv.Error as exc:
-        problems.append(RosterProblem(source, line, "bad-csv", str(exc)))
-    if problems:
-        raise RosterError(sorted(problems, key=lambda p: (p.line, p.code)))
-    return rows
+    except RosterTextError as exc:
+        r.problems.append(RosterProblem(source, exc.line, exc.code, exc.message))
+    for loop in manager_loops({row.email: row.manager_email for row in rows}):
+        chain = " -> ".join(f"{e} (line {first_line[e]})" for e in [*loop, loop[0]])
+        r.problems.append(RosterProblem(
+            source, min(first_line[e] for e in loop), "manager-loop",
+            f"manager loop: {chain}; fix manager_email on one of these lines",
+        ))  # fmt: skip
+    if r.problems:
+        raise RosterError(sorted(r.problems, key=lambda p: (p.line, p.code)))
+    return Roster(rows, text, r.role_sources)
 
 
-def plan_changes(rows: list[RosterRow], existing: Mapping[str, Mapping[str, str]]) -> list[Change]:
-    """What the upsert changes, per row: `existing` maps email -> the stored tracked fields."""
+# -- planning -------------------------------------------------------------------------------
+
+
+def plan_changes(
+    rows: list[RosterRow],
+    existing: Mapping[str, Mapping[str, str]],
+    *,
+    sync: bool = False,
+    effective: dt.date | None = None,
+    max_end_share: float | None = DEFAULT_MAX_END_SHARE,
+) -> list[Change]:
+    """What the import changes: `existing` maps email -> the stored tracked fields (text).
+
+    With `sync`, everyone still on the roster after `effective` (not ended by then) and absent
+    from the file gets an `end` change: end_date = `effective` (and status active, since a
+    leaver is a leaver whatever their status). When those are more than `max_end_share` of
+    that population, SyncLimitExceeded; `max_end_share=None` (--force) lifts the limit.
+    """
     changes: list[Change] = []
     for row in rows:
         new = row.values()
@@ -246,4 +351,26 @@ def plan_changes(rows: list[RosterRow], existing: Mapping[str, Mapping[str, str]
             continue
         diff = {k: (str(old.get(k) or ""), v) for k, v in new.items() if str(old.get(k) or "") != v}
         changes.append(Change(row.email, "update" if diff else "unchanged", diff))
-    return changes
+    if not sync:
+        return changes
+    if effective is None:
+        raise ValueError("a sync needs the effective date")
+    day = effective.isoformat()
+    in_file = {row.email for row in rows}
+    population = [  # on the roster after `effective`: the people a sync could end
+        email
+        for email, old in sorted(existing.items())
+        if old.get("start_date") and not (old.get("end_date") and str(old["end_date"]) <= day)
+    ]
+    ends = []
+    for email in population:
+        if email in in_file:
+            continue
+        old = existing[email]
+        fields = {"end_date": (str(old.get("end_date") or ""), day)}
+        if old.get("status") in ("leave", "exempt"):
+            fields["status"] = (str(old["status"]), "active")
+        ends.append(Change(email, "end", fields))
+    if max_end_share is not None and population and len(ends) > max_end_share * len(population):
+        raise SyncLimitExceeded(len(ends), len(population), max_end_share)
+    return changes + ends

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import fields
 from pathlib import Path
 from typing import Any
 
@@ -17,6 +18,7 @@ from builder.curriculum.diagnostics import sort_diagnostics
 from builder.curriculum.loader import load_curriculum
 from builder.course.manifest import MANIFEST_NAME, build_manifest, git_commit, write_manifest
 from builder.curriculum.model import Curriculum, Module
+from builder.lifecycle.role_rules import RoleRuleError, parse_role_rules
 from builder.site.module_page import fill_slots, page_source, place_slots
 from builder.site.pages import HOME_PAGE, generate_pages
 from builder.curriculum.paths import LearningPath, build_paths
@@ -25,8 +27,10 @@ log = get_plugin_logger(__name__)
 RETRY_SECONDS = 30  # how often the widgets retry sending answers queued while offline
 
 
-def _option(default: Any) -> Any:
+def _option(name: str, default: Any) -> Any:
     """The MkDocs config option for a Settings field; `settings_from_options` checks values."""
+    if "dict" in str(SETTINGS_TYPES[name]):
+        return c.Optional(c.Type(object))  # mappings and lists of rules: checked by Settings
     if isinstance(default, tuple):
         return c.ListOfItems(c.Type(str), default=list(default))
     if isinstance(default, bool | int | str):
@@ -36,10 +40,11 @@ def _option(default: Any) -> Any:
 
 # The plugin's schema is derived from the one table of options, `builder.config.Settings`.
 _DEFAULTS = Settings(root=Path("."))
+SETTINGS_TYPES = {f.name: f.type for f in fields(Settings)}
 TrustPathConfig: type[Config] = type(
     "TrustPathConfig",
     (Config,),
-    {name: _option(getattr(_DEFAULTS, name)) for name in sorted(PLUGIN_OPTIONS)},
+    {name: _option(name, getattr(_DEFAULTS, name)) for name in sorted(PLUGIN_OPTIONS)},
 )
 
 
@@ -86,6 +91,10 @@ class TrustPathPlugin(BasePlugin[TrustPathConfig]):  # type: ignore[valid-type,n
                 f"{len(errors)} content error(s):\n" + "\n".join(str(d) for d in errors)
             )
         curriculum = self.curriculum = result.curriculum
+        try:
+            parse_role_rules(list(settings.role_rules), curriculum.roles)
+        except RoleRuleError as exc:
+            raise PluginError(str(exc)) from None
         self.paths = build_paths(curriculum)
         self.modules_by_page = {}
         self.files = files

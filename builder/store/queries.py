@@ -22,7 +22,13 @@ from builder.ledger.projections import ROSTER_FIELDS, email_commitment
 from builder.ledger.views import AnswerCount, FeedbackEntry
 from builder.lifecycle.clock import OrgClock
 from builder.lifecycle.due import Completion, DueReport, Person, RoleSpan, due_items
-from builder.lifecycle.roster import TRACKED, Change, RosterRow, plan_changes
+from builder.lifecycle.roster import (
+    DEFAULT_MAX_END_SHARE,
+    TRACKED,
+    Change,
+    RosterRow,
+    plan_changes,
+)
 from builder.store.chain_writes import append_entries, lock_for_writing, utc_now
 from builder.store.database import TABLES, Store, new_person_id
 from builder.store.entries import roster_entry
@@ -36,6 +42,8 @@ PEOPLE = sa.Table(
     sa.MetaData(),
     *(sa.Column(c.name, c.type) for c in TABLES["people"].c),
     sa.Column("note", sa.Text),
+    sa.Column("title", sa.Text),
+    sa.Column("manager_email", sa.Text),
     sa.Column("salt", sa.Text),  # hex of 16 random bytes: the email commitment's salt
 )
 ATTEMPTS, ACKS, FEEDBACK = TABLES["attempts"], TABLES["acknowledgements"], TABLES["feedback"]
@@ -61,18 +69,29 @@ def roster_state(conn: Connection) -> dict[str, dict[str, str]]:
 
 
 def import_roster(
-    store: Store, rows: list[RosterRow], effective: dt.date, dry_run: bool = False
+    store: Store,
+    rows: list[RosterRow],
+    effective: dt.date,
+    dry_run: bool = False,
+    *,
+    sync: bool = False,
+    max_end_share: float | None = DEFAULT_MAX_END_SHARE,
 ) -> list[Change]:
     """Apply a roster in one transaction: people rows, and one `roster` ledger entry per person
     whose chained fields changed (its projection is that person's `roster_history` rows).
 
-    A name is personal data and stays in `people` only; the entry carries the other changed
-    fields, the effective date (the start date for someone new) and the email commitment.
+    A name or an email is personal data and stays in `people` only; the entry carries the
+    other changed fields (a manager as their pseudonymous person id), the effective date (the
+    start date for someone new) and the email commitment. With `sync`, people absent from
+    `rows` are ended on `effective` (see `plan_changes`, which raises SyncLimitExceeded past
+    `max_end_share`; None lifts the limit).
     """
     with store.transaction(write=not dry_run) as conn:
         if not dry_run:
             lock_for_writing(conn)
-        changes = plan_changes(rows, roster_state(conn))
+        changes = plan_changes(
+            rows, roster_state(conn), sync=sync, effective=effective, max_end_share=max_end_share
+        )
         if dry_run:
             return changes
         now = utc_now()
@@ -83,16 +102,16 @@ def import_roster(
             )
         }
         by_email = {r.email: r for r in rows}
-        entries = []
+        pending: list[tuple[Change, RosterRow | None, str]] = []
         for change in changes:
             if change.kind == "unchanged":
                 continue
-            row = by_email[change.email]
-            values: dict[str, Any] = dict(
-                row.values(), roles=json.dumps(list(row.roles)), source="roster", updated_at=now
-            )
-            values["end_date"] = values["end_date"] or None
-            values["note"] = values["note"] or None
+            row = by_email.get(change.email)
+            text = row.values() if row else {k: v for k, (_, v) in change.fields.items()}
+            values: dict[str, Any] = {k: v or None for k, v in text.items()}
+            values.update(source="roster", updated_at=now)
+            if row is not None:
+                values["roles"] = json.dumps(list(row.roles))
             person_id, salt = known.get(change.email, ("", None))
             salt = salt or secrets.token_hex(16)
             values["salt"] = salt
@@ -102,11 +121,19 @@ def import_roster(
                     sa.insert(PEOPLE),
                     [dict(values, person_id=person_id, email=change.email, created_at=now)],
                 )
+                known[change.email] = (person_id, salt)
             else:
                 conn.execute(sa.update(PEOPLE).where(PEOPLE.c.person_id == person_id), [values])
-            chained = {k: v for k, v in change.fields.items() if k in ROSTER_FIELDS}
+            pending.append((change, row, salt))
+        entries = []
+        for change, row, salt in pending:  # managers resolve once everyone is in `people`
+            fields = {_CHAINED_AS.get(k, k): v for k, v in change.fields.items()}
+            chained = {k: v for k, v in fields.items() if k in ROSTER_FIELDS}
+            if "manager" in chained:
+                was, now_is = chained["manager"]
+                chained["manager"] = (_person_of(known, was), _person_of(known, now_is))
             if chained:
-                when = row.start_date if change.kind == "add" else effective
+                when = row.start_date if row and change.kind == "add" else effective
                 entries.append(
                     roster_entry(
                         change.email,
@@ -118,6 +145,14 @@ def import_roster(
                 )
         append_entries(conn, entries, now)
     return changes
+
+
+_CHAINED_AS = {"manager_email": "manager"}  # roster field -> name in `roster` entries
+
+
+def _person_of(known: dict[str, tuple[str, str | None]], email: str) -> str:
+    """The pseudonymous id of a manager's email ('' when none or not on the roster)."""
+    return known.get(email, ("", None))[0] if email else ""
 
 
 def day_of(text: str | None) -> dt.date | None:

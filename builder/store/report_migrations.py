@@ -7,6 +7,8 @@
   for export windows.
 - `0102_answers`: `attempt_answers`, one row per attempt and question (choices chosen, right or
   wrong), filled from the ledger's payloads by `report_store.refresh_answers`.
+- `0103_people_title_manager`: `people.title` and `people.manager_email` (the roster's job title
+  and the manager's normalised email), tracked with history like the other roster fields.
 """
 
 from __future__ import annotations
@@ -72,8 +74,15 @@ def m0102_answers(conn: Connection) -> None:
     meta.tables["attempt_answers"].create(conn)
 
 
+def m0103_people_title_manager(conn: Connection) -> None:
+    """people.title and people.manager_email."""
+    conn.exec_driver_sql("ALTER TABLE people ADD COLUMN title TEXT")
+    conn.exec_driver_sql("ALTER TABLE people ADD COLUMN manager_email TEXT")
+
+
 REPORT_MIGRATIONS: list[tuple[str, Callable[[Connection], None]]] = [
     ("0100_roster", m0100_roster),
     ("0101_report_indexes", m0101_report_indexes),
     ("0102_answers", m0102_answers),
+    ("0103_people_title_manager", m0103_people_title_manager),
 ]

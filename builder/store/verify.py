@@ -43,7 +43,9 @@ SEQ_TABLES: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     ),
     "attempt_answers": (("seq", "question"), ("module", "version", "selected", "correct")),
 }  # fmt: skip
-PEOPLE_FIELDS = ("department", "roles", "start_date", "end_date", "status", "employment", "note")
+PEOPLE_FIELDS = (
+    "department", "title", "roles", "start_date", "end_date", "status", "employment", "note",
+)  # fmt: skip
 MAX_PROBLEMS = 20
 
 
@@ -238,11 +240,13 @@ def _check_people(
     persons: set[str],
 ) -> None:
     """People rows against the roster entries: fields, email commitment, and existence."""
-    cols = ", ".join(("person_id", "email", "salt", *PEOPLE_FIELDS))
+    cols = ", ".join(("person_id", "email", "salt", "manager_email", *PEOPLE_FIELDS))
     seen = set()
     checked = 0
-    for row in conn.exec_driver_sql(f"SELECT {cols} FROM people"):
-        person_id, email, salt = str(row[0]), str(row[1]), row[2]
+    rows = conn.exec_driver_sql(f"SELECT {cols} FROM people").all()
+    ids = {str(r[1]): str(r[0]) for r in rows}
+    for row in rows:
+        person_id, email, salt, manager = str(row[0]), str(row[1]), row[2], row[3]
         seen.add(person_id)
         checked += 1
         label = f"people person_id={person_id}"
@@ -252,9 +256,14 @@ def _check_people(
         state = roster.get(person_id)
         if state is None:
             continue  # seen by the service before any roster: nothing chained to compare
-        stored = dict(zip(PEOPLE_FIELDS, row[3:], strict=True))
+        stored = dict(zip(PEOPLE_FIELDS, row[4:], strict=True))
         stored["roles"] = ";".join(json.loads(stored["roles"] or "[]"))
-        diff = [f for f in PEOPLE_FIELDS if f in state and str(stored[f] or "") != state[f]]
+        stored["manager"] = ids.get(str(manager), "") if manager else ""
+        diff = [
+            f
+            for f in (*PEOPLE_FIELDS, "manager")
+            if f in state and str(stored[f] or "") != state[f]
+        ]
         if diff:
             report.problems.append(f"{label}: {', '.join(diff)} differ(s) from the roster entries")
         if email.startswith("erased:") and not salt:
