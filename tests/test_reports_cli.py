@@ -288,6 +288,7 @@ def test_bad_input_is_a_usage_error(
         ["feedback"],
         ["export"],
         ["dashboard"],
+        ["unknown"],
     ],
 )
 def test_every_report_command_has_an_example(
