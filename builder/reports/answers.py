@@ -16,6 +16,7 @@ QUESTION_COLUMNS = (
     "top_wrong_share", "flagged",
 )  # fmt: skip
 FEEDBACK_COLUMNS = ("module", "version", "kind", "from", "recorded_at", "text")
+PROJECT_BATCH = 500  # attempts projected per write transaction
 
 
 def question_report(
@@ -29,7 +30,9 @@ def question_report(
     of `as_of` (default: today in the org's zone). `flagged` keeps questions most people miss
     (`aggregates.FLAG_MISS_RATE` over at least `FLAG_MIN_ATTEMPTS` attempts)."""
     until = as_of_for(course, as_of).until
-    refresh_answers(store, course)
+    # Small batches: each holds the write lock (on PostgreSQL the ledger's advisory lock)
+    # while it projects, and submissions wait for it.
+    refresh_answers(store, course, batch=PROJECT_BATCH)
     with store.transaction() as conn:
         counts = answer_counts_until(conn, module, until)
     return [s for s in question_stats(counts, course) if s.flagged or not flagged]
