@@ -12,18 +12,27 @@ ratios.
 
 Targets (issue 6, SQLite, one worker): ≥ 4,000 attempts/s, p99 ≤ 50 ms, ratio ≥ 0.25.
 
+Then, on SQLite and PostgreSQL, a ledger of --dashboard-rows attempts (default 200,000) from
+--dashboard-people people on the roster: the attempts' p99 while `GET /api/reports/dashboard`
+is being built over and over (issue 10: reports run off the event loop; target p99 ≤ 250 ms),
+with how many dashboards finished and how long each took.
+
 Usage: .venv/bin/python bench/records.py [--seconds 10] [--rounds 3] [--no-postgres]
+                                         [--dashboard-rows 200000] [--dashboard-people 5000]
 """
 
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import json
 import os
+import random
 import re
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from pathlib import Path
 from typing import Any
@@ -199,6 +208,94 @@ def attempts_run(
     return figures
 
 
+ADMIN_TOKEN = "bench-admin-token"
+
+
+def large_ledger(url: str, rows: int, people: int) -> None:
+    """A roster of `people` and `rows` graded attempts over the last year, appended directly."""
+    from builder.lifecycle.roster import RosterRow
+    from builder.store import seed
+    from builder.store.queries import import_roster
+
+    rng = random.Random(10)
+    store = Store(url)
+    store.migrate()
+    try:
+        roster = [
+            RosterRow(n + 2, f"r{n}@example.com", f"Person {n}", f"Dept {n % 12}", ("all-staff",),
+                      dt.date(2025, 1, 1) + dt.timedelta(days=n % 300), None, "active",
+                      "employee", "")
+            for n in range(people)
+        ]  # fmt: skip
+        import_roster(store, roster, dt.date(2025, 1, 1))
+        with store.transaction() as conn:
+            ids = [pid for (pid,) in conn.exec_driver_sql("SELECT person_id FROM people")]
+        base = dt.datetime(2025, 11, 1)
+
+        def records() -> Any:
+            for _ in range(rows):
+                at = base + dt.timedelta(seconds=rng.randint(0, 360 * 86400))
+                answers = [{"id": q, "selected": [rng.choice("ab")], "correct": rng.random() < 0.7}
+                           for q in ("q1", "q2", "q3")]  # fmt: skip
+                right = sum(a["correct"] for a in answers)
+                yield seed.attempt(rng.choice(ids), "bench", 1,
+                                   at.strftime("%Y-%m-%dT%H:%M:%S.000000Z"), right == 3,
+                                   round(right / 3, 4), answers)  # fmt: skip
+
+        seed.append_records(store, records())
+    finally:
+        store.close()
+
+
+def dashboard_run(
+    database: str, seconds: int, workdir: Path, workers: int, rows: int, people: int
+) -> dict[str, float]:
+    """Attempts under wrk while a client keeps building the dashboard over a large ledger."""
+    path = workdir / "manifest.json"
+    path.write_text(json.dumps(manifest()))
+    url = resolve_database_url(workdir, database)
+    started = time.perf_counter()
+    large_ledger(url, rows, people)
+    print(f"  ledger of {rows:,} attempts written in {time.perf_counter() - started:.0f} s")
+    env = {
+        "TRUSTPATH_SERVE_CONFIG": ServeConfig(database_url=url, manifest_path=str(path)).to_env(),
+        "TRUSTPATH_ADMIN_TOKEN": ADMIN_TOKEN,
+    }
+    port = free_port()
+    proc = start("builder.web.server:app_from_env", port, env, workers, factory=True)
+    durations: list[float] = []
+    stop = threading.Event()
+
+    def build_dashboards() -> None:
+        with httpx.Client(timeout=600) as client:
+            while not stop.is_set():
+                t0 = time.perf_counter()
+                res = client.get(f"http://127.0.0.1:{port}/api/reports/dashboard",
+                                 headers={"Authorization": f"Bearer {ADMIN_TOKEN}"})  # fmt: skip
+                if res.status_code != 200 or "training report" not in res.text:
+                    raise SystemExit(f"dashboard failed: {res.status_code} {res.text[:200]}")
+                durations.append(time.perf_counter() - t0)
+
+    try:
+        wrk(f"http://127.0.0.1:{port}/api/attempts", 2, LUA, 5000)  # warm-up
+        t0 = time.perf_counter()
+        httpx.get(f"http://127.0.0.1:{port}/api/reports/dashboard", timeout=600,
+                  headers={"Authorization": f"Bearer {ADMIN_TOKEN}"})  # fmt: skip
+        first = time.perf_counter() - t0  # also projects the answers once
+        builder = threading.Thread(target=build_dashboards, daemon=True)
+        builder.start()
+        time.sleep(0.5)  # a dashboard is under way before the load starts
+        figures = wrk(f"http://127.0.0.1:{port}/api/attempts", seconds, LUA, 5001)
+        stop.set()
+        builder.join(600)
+    finally:
+        proc.terminate()
+        proc.wait()
+    figures.update(dashboards=len(durations), first=first,
+                   dashboard=median(durations) if durations else float("nan"))  # fmt: skip
+    return figures
+
+
 def bare_run(seconds: int) -> tuple[dict[str, float], dict[str, float]]:
     """The bare route under the same uvicorn settings: (GET, the attempts' own POSTs).
 
@@ -234,7 +331,12 @@ def main() -> None:
         "--rounds", type=int, default=3, help="attempts and bare runs, alternated (medians)"
     )
     parser.add_argument("--no-postgres", action="store_true")
+    parser.add_argument("--dashboard-rows", type=int, default=200_000)
+    parser.add_argument("--dashboard-people", type=int, default=5_000)
+    parser.add_argument("--only-dashboard", action="store_true", help="skip the throughput runs")
     args = parser.parse_args()
+    if args.only_dashboard:
+        args.rounds = 0
     with tempfile.TemporaryDirectory(prefix="trustpath-bench-") as tmp:
         work = Path(tmp)
         runs: list[tuple[dict[str, float], dict[str, float], dict[str, float]]] = []
@@ -251,6 +353,9 @@ def main() -> None:
                 f"({sqlite['rps'] / bare_post['rps']:.2f} against POST); "
                 f"load {before} -> {load()}"
             )
+        dashboard_figures(args, work)
+        if not runs:
+            return
         stored = max(a["stored"] for a, _, _ in runs)
         print(
             f"SQLite, 1 worker, {CONNECTIONS} connections: "
@@ -285,6 +390,34 @@ def main() -> None:
             f"same POSTs (medians of the rounds' ratios; targets: >= 4000 attempts/s, "
             f"p99 <= 50 ms, ratio >= 0.25; load {load()})"
         )
+
+
+def dashboard_figures(args: argparse.Namespace, work: Path) -> None:
+    """The attempts' p99 while dashboards are built, on SQLite and (unless --no-postgres) PG."""
+    rows, people = args.dashboard_rows, args.dashboard_people
+    sqlite = dashboard_run(str(work / "dashboard.db"), args.seconds, work, 1, rows, people)
+    print(
+        f"while building dashboards over {rows:,} attempts, SQLite, 1 worker: "
+        f"{sqlite['rps']:,.0f} attempts/s, p50 {sqlite['p50']:.1f} ms, p99 {sqlite['p99']:.1f} ms "
+        f"({sqlite['dashboards']:.0f} dashboards finished meanwhile, median "
+        f"{sqlite['dashboard']:.1f} s each, first {sqlite['first']:.1f} s; target p99 <= 250 ms)"
+    )
+    if args.no_postgres:
+        return
+    sys.path.insert(0, str(ROOT / "tests"))
+    from pg import PgServer
+
+    server = PgServer()
+    try:
+        pg = dashboard_run(server.new_database(), args.seconds, work, 2, rows, people)
+    finally:
+        server.stop()
+    print(
+        f"while building dashboards over {rows:,} attempts, PostgreSQL, 2 workers: "
+        f"{pg['rps']:,.0f} attempts/s, p50 {pg['p50']:.1f} ms, p99 {pg['p99']:.1f} ms "
+        f"({pg['dashboards']:.0f} dashboards finished meanwhile, median {pg['dashboard']:.1f} s "
+        f"each, first {pg['first']:.1f} s; target p99 <= 250 ms)"
+    )
 
 
 if __name__ == "__main__":

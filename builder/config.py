@@ -39,6 +39,7 @@ class Settings:
     # builder.lifecycle.role_rules.parse_role_rules wherever the course is known
     role_rules: tuple[dict[str, Any], ...] = ()
     site_name: str = ""  # mkdocs.yml's site_name (not a plugin option)
+    site_url: str = ""  # mkdocs.yml's site_url (not a plugin option): the default xAPI org IRI
     extra: dict[str, Any] = field(default_factory=dict)
 
     @property
@@ -63,7 +64,7 @@ class Settings:
 PLUGIN_OPTIONS = {
     f.name
     for f in fields(Settings)
-    if f.name not in {"root", "docs_dir", "site_dir", "site_name", "extra"}
+    if f.name not in {"root", "docs_dir", "site_dir", "site_name", "site_url", "extra"}
 }
 
 
@@ -133,6 +134,7 @@ def settings_from_options(
     docs_dir: str = "content",
     site_dir: str = "site",
     site_name: str = "",
+    site_url: str = "",
 ) -> Settings:
     """Settings from plugin options; unknown options and wrong types are a ConfigError."""
     unknown = sorted(set(options) - PLUGIN_OPTIONS)
@@ -170,7 +172,10 @@ def settings_from_options(
         values[name] = value
     if "timezone" in values:
         _check_timezone(values["timezone"])
-    return Settings(root=root, docs_dir=docs_dir, site_dir=site_dir, site_name=site_name, **values)
+    return Settings(
+        root=root, docs_dir=docs_dir, site_dir=site_dir, site_name=site_name, site_url=site_url,
+        **values,
+    )  # fmt: skip
 
 
 def _date_option(name: str, value: Any) -> dt.date | None:
@@ -208,4 +213,5 @@ def load_settings(root: Path, text: str | None = None) -> Settings:
         docs_dir=str(config.get("docs_dir") or "docs"),
         site_dir=str(config.get("site_dir") or "site"),
         site_name=str(config.get("site_name") or ""),
+        site_url=str(config.get("site_url") or ""),
     )

@@ -36,6 +36,15 @@ class AppClient:
     def post(self, url: str, **kwargs: Any) -> httpx.Response:
         return self.request("POST", url, **kwargs)
 
+    def run(self, fn: Any) -> Any:
+        """Run `await fn(http)` on the app's event loop (`http`: the async httpx client), for
+        tests that need requests in flight at the same time."""
+
+        async def call() -> Any:
+            return await fn(self._client)
+
+        return self._portal.call(call)
+
     def close(self) -> None:
         self._portal.call(self._client.aclose)
 

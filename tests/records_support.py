@@ -184,3 +184,24 @@ def running(
             yield c
     finally:
         service.store.close()
+
+
+def put_on_roster(url: str, *emails: str, start: str | None = None) -> None:
+    """Import a roster of `emails` (all-staff, started on `start`, default today) at `url`."""
+    import datetime as dt
+
+    start = start or dt.date.today().isoformat()
+
+    from builder.lifecycle.roster import parse_roster
+    from builder.store.queries import import_roster
+
+    header = "email,name,department,roles,start_date,end_date,status,employment,note\n"
+    text = header + "".join(
+        f"{e},{e.split('@')[0].title()},Ops,all-staff,{start},,active,employee,\n" for e in emails
+    )
+    store = Store(url)
+    try:
+        store.migrate()
+        import_roster(store, parse_roster(text, {"all-staff"}), dt.date.fromisoformat(start))
+    finally:
+        store.close()

@@ -53,7 +53,7 @@ def test_dashboard_is_self_contained(report: Path) -> None:
                     "Stale content (review date passed)", "On leave or exempt"):  # fmt: skip
         assert f"<h2>{esc(heading)}</h2>" in text
     assert "board member" in text  # exempt, listed apart with the reason
-    assert ">phishing<" in text.split("Stale content")[1]  # review_by 2026-03-31 < as-of
+    assert ">Phishing<" in text.split("Stale content")[1]  # review_by 2026-03-31 < as-of
 
 
 @pytest.mark.browser

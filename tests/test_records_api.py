@@ -17,6 +17,7 @@ from tests.records_support import (
     attempt,
     feedback,
     manifest,
+    put_on_roster,
     running,
 )
 
@@ -130,6 +131,7 @@ def test_identity_comes_from_the_header_not_the_body(database_url: str):
 
 
 def test_me_lists_path_modules_with_status(database_url: str):
+    put_on_roster(database_url, "ann@example.com", "bob@example.com")
     with running(database_url) as c:
         c.post("/api/attempts", json=attempt(), headers=ANN)
         c.post("/api/attempts", json=attempt("open-book", answers={}), headers=ANN)
@@ -161,6 +163,7 @@ def test_health_and_ledger_head(database_url: str):
 
 def test_header_identity_from_a_trusted_proxy(database_url: str):
     config = IdentityConfig("header", trusted_proxies=parse_networks(["10.0.0.0/8"]))
+    put_on_roster(database_url, "ann@example.com")
     with running(database_url, config, client=("10.1.2.3", 5000)) as c:
         r = c.post(
             "/api/attempts", json=attempt(), headers={"X-Forwarded-Email": "Ann@Example.com"}
@@ -210,3 +213,18 @@ def test_openapi_lists_every_route(database_url: str):
         "/api/openapi.json",
         "/api/reports/ledger-head",
     }
+
+
+def test_me_says_when_someone_is_not_on_the_roster(database_url: str):
+    """Issue 10: /api/me no longer invents an all-staff plan for someone off the roster."""
+    put_on_roster(database_url, "bob@example.com")
+    with running(database_url) as c:
+        assert c.post("/api/attempts", json=attempt(), headers=ANN).status_code == 201
+        me = c.get("/api/me", headers=ANN).json()
+        assert (me["email"], me["on_roster"], me["roles"], me["modules"]) == (
+            "ann@example.com", False, [], {})  # fmt: skip
+        assert me["message"].startswith("You are not on the training roster yet")
+        nobody = c.get("/api/me", headers={"X-TrustPath-User": "new@example.com"}).json()
+        assert nobody["on_roster"] is False and nobody["modules"] == {}
+        bob = c.get("/api/me", headers=BOB).json()
+        assert bob["on_roster"] is True and bob["message"] is None and bob["modules"]

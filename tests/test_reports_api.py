@@ -62,7 +62,7 @@ def test_reports_need_the_admin_token(api: AppClient) -> None:
         ("completion?by=team", "by must be one of department, role, module"),
         ("export?from=2026-01-01", "to is required (a date like 2026-06-30)"),
         ("export?from=2026-02-01&to=2026-01-01", "to is before from"),
-        ("export?from=2026-01-01&to=2026-02-01&format=xapi", "xapi needs TRUSTPATH_ORG_IRI"),
+        ("export?from=2026-01-01&to=2026-02-01&format=xapi", "xapi needs an organisation IRI"),
     ],
 )
 def test_bad_queries_get_the_error_envelope(

@@ -199,18 +199,18 @@ def test_export_xapi_statements(project: Path, sqlite_url: str) -> None:
 def test_export_populations(project: Path, sqlite_url: str) -> None:
     populated(sqlite_url)
     hires = run(project, sqlite_url, "export", "--from", "2026-05-01", "--to", "2026-06-30",
-                "--population", "new-hires", "--format", "jsonl")  # fmt: skip
+                "--population", "new-hires", "--format", "jsonl", "--as-of", AS_OF)  # fmt: skip
     rows = [json.loads(line) for line in hires.output.splitlines()]
-    assert [(r["email"], r["module"], r["due"], r["completed"], r["in_time"]) for r in rows] == [
-        ("bob@example.com", "phishing", "2026-07-01", None, False),
-        ("bob@example.com", "aup", "2026-07-01", None, False),
-        ("xss@example.com", "phishing", "2026-06-19", None, False),
-        ("xss@example.com", "aup", "2026-06-19", None, False),
+    assert [(r["email"], r["module"], r["due"], r["completed"], r["state"]) for r in rows] == [
+        ("bob@example.com", "phishing", "2026-07-01", None, "not_yet_due"),
+        ("bob@example.com", "aup", "2026-07-01", None, "not_yet_due"),
+        ("xss@example.com", "phishing", "2026-06-19", None, "not_yet_due"),
+        ("xss@example.com", "aup", "2026-06-19", None, "not_yet_due"),
     ]
     leavers = run(project, sqlite_url, "export", "--from", "2026-06-01", "--to", "2026-06-30",
-                  "--population", "leavers")  # fmt: skip
+                  "--population", "leavers", "--as-of", AS_OF)  # fmt: skip
     assert leavers.output.splitlines()[1] == (
-        "dee@example.com,Dee,Sales,2024-01-01,2026-06-10,exit,2026-06-10,2026-06-09,true,1"
+        "dee@example.com,Dee,Sales,2024-01-01,2026-06-10,exit,2026-06-10,2026-06-09,in_time,0,false"
     )
 
 
@@ -265,7 +265,7 @@ def test_roster_dry_run_then_role_change_history(
         (["export", "--from", "2026-02-01", "--to", "2026-01-01"], "--to is before --from"),
         (
             ["export", "--from", "2026-01-01", "--to", "2026-02-01", "--format", "xapi"],
-            "xapi needs --org-iri",
+            "xapi needs an organisation IRI: pass --org-iri",
         ),
         (["due", "--status", "late"], "'late' is not one of"),
     ],
@@ -289,6 +289,7 @@ def test_bad_input_is_a_usage_error(
         ["feedback"],
         ["export"],
         ["dashboard"],
+        ["unknown"],
     ],
 )
 def test_every_report_command_has_an_example(

@@ -5,11 +5,11 @@ from __future__ import annotations
 import datetime as dt
 import sys
 from pathlib import Path
-from typing import Any, TextIO
+from typing import TextIO
 
 import click
 
-from builder.cli.reports import DATE, course_of, open_store
+from builder.cli.reports import AS_OF_HELP, DATE, course_of, open_store, reporting
 
 ORG_IRI_ENV = "TRUSTPATH_ORG_IRI"
 
@@ -27,25 +27,30 @@ def add_export_commands(group: click.Group) -> None:
     """Add export and dashboard to the records group."""
 
     @group.command("export")
-    @click.option("--from", "start", type=DATE, required=True, help="First day (inclusive).")
-    @click.option("--to", "end", type=DATE, required=True, help="Last day (inclusive).")
+    @click.option("--from", "start", type=DATE, required=True,
+                  help="First day (inclusive, in the organisation's time zone).")  # fmt: skip
+    @click.option("--to", "end", type=DATE, required=True,
+                  help="Last day (inclusive, in the organisation's time zone).")  # fmt: skip
     @click.option(
         "--format",
         "fmt",
         type=click.Choice(["csv", "jsonl", "xapi"]),
         default="csv",
         show_default=True,
+        help="CSV, JSON lines, or xAPI statements (JSON lines).",
     )
     @click.option(
         "--population",
-        type=click.Choice(["new-hires", "leavers"]),
-        help="Instead of records: people who started (left) in the window, per item.",
+        type=click.Choice(["new-hires", "leavers", "active"]),
+        help="Instead of records: the people who started (left, were active) in the window, "
+        "one row per item with its state.",
     )
     @click.option(
         "--org-iri",
         envvar=ORG_IRI_ENV,
         metavar="IRI",
-        help=f"Organisation IRI for xAPI (actor homePage, activity ids); ${ORG_IRI_ENV}.",
+        help=f"Organisation IRI for xAPI (actor homePage, activity ids): absolute https://…, "
+        f"no spaces, query or fragment; default ${ORG_IRI_ENV}, else site_url of mkdocs.yml.",
     )
     @click.option(
         "--actor",
@@ -54,6 +59,7 @@ def add_export_commands(group: click.Group) -> None:
         show_default=True,
         help="xAPI account name: pseudonymous person id or email.",
     )
+    @click.option("--as-of", type=DATE, default=None, help=AS_OF_HELP)
     @click.option(
         "-o",
         "--output",
@@ -69,49 +75,38 @@ def add_export_commands(group: click.Group) -> None:
         population: str | None,
         org_iri: str | None,
         actor: str,
+        as_of: dt.date | None,
         output: Path | None,
     ) -> None:
         """Audit evidence for a window: one row per attempt and acknowledgement.
 
         CSV cells that start like a formula (= + - @, tab, CR) get a leading '. The xapi format
-        writes one xAPI statement per line (JSON lines). With --population, lists each new
-        hire (leaver) of the window with their onboarding (offboarding) items, whether each
-        was done in time, and the days it took (from the start date; before the end date).
+        writes one xAPI 1.0.3 statement per line (JSON lines). With --population, lists each
+        new hire (leaver, active person) of the window with their onboarding (offboarding,
+        assigned) items and each item's state on the as-of date: in_time, late, not_yet_due
+        or missed; a record made after the person's end date is flagged (after_end). Bad
+        arguments exit 2 before anything is written.
 
         Example: trustpath records export --from 2026-01-01 --to 2026-06-30 -o evidence.csv
         """
-        from builder.reports.evidence import evidence_rows
-        from builder.reports.evidence import population as population_of
-        from builder.reports.export import (
-            EVIDENCE_COLUMNS,
-            POPULATION_COLUMNS,
-            evidence_record,
-            write_csv,
-            write_jsonl,
-            xapi_statement,
-        )  # fmt: skip
+        from builder.reports.evidence import export_lines
 
         if end < start:
             raise click.UsageError("--to is before --from")
-        if fmt == "xapi" and population:
-            raise click.UsageError("--population exports CSV or JSON lines, not xAPI")
-        if fmt == "xapi" and not (org_iri and org_iri.startswith(("http://", "https://"))):
-            raise click.UsageError(f"xapi needs --org-iri https://… (or ${ORG_IRI_ENV})")
         course = course_of(ctx)
         with open_store(ctx) as store:
-            if population:
-                rows: Any = population_of(store, course, start, end, population == "leavers")
-                columns: tuple[str, ...] = POPULATION_COLUMNS
-            else:
-                rows = (evidence_record(r) for r in evidence_rows(store, start, end))
-                columns = EVIDENCE_COLUMNS
-            if fmt == "xapi":
-                titles = {m.id: m.title for m in course.modules.values()}
-                assert org_iri is not None
-                rows = (xapi_statement(r, org_iri, actor, titles.get(r["module"])) for r in rows)
-            out = _open_out(output)
             try:
-                count = write_csv(rows, out, columns) if fmt == "csv" else write_jsonl(rows, out)
+                lines = export_lines(store, course, start, end, fmt=fmt, population=population,
+                                     org_iri=org_iri, actor=actor, as_of=as_of)  # fmt: skip
+            except ValueError as exc:  # ExportError, InvalidOrgIri, UnknownTimeZone
+                raise click.UsageError(str(exc)) from None
+            out = _open_out(output)
+            count = -1 if fmt == "csv" else 0  # the CSV header is no row
+            try:
+                with reporting():
+                    for piece in lines:  # one piece per row
+                        out.write(piece)
+                        count += 1
             finally:
                 if output is not None:
                     out.close()
@@ -125,24 +120,26 @@ def add_export_commands(group: click.Group) -> None:
         type=click.Path(dir_okay=False, path_type=Path),
         default=Path("report.html"),
         show_default=True,
+        help="The HTML file to write.",
     )
-    @click.option(
-        "--as-of", type=DATE, default=None, help="Compute for this date (default: today)."
-    )
+    @click.option("--as-of", type=DATE, default=None, help=AS_OF_HELP)
     @click.pass_context
     def dashboard(ctx: click.Context, output: Path, as_of: dt.date | None) -> None:
         """One self-contained HTML report with inline SVG charts (prints well too).
 
-        Completion by department, items due per week, pass rate per module, most-missed
-        questions, criteria × roles coverage, stale content, people on leave or exempt.
+        A cover block (organisation, as-of date, generated at, content commit, ledger head,
+        verify result), completion by department, overdue and due-soon items, items due per
+        week, pass rate per module, most-missed questions, criteria × roles coverage, stale
+        content, people on leave or exempt, and how many identities are not on the roster.
 
         Example: trustpath records dashboard -o report.html --as-of 2026-06-30
         """
-        from builder.reports.dashboard import gather, render_dashboard
+        from builder.reports.dashboard import render_dashboard
+        from builder.reports.dashboard_data import gather
 
         course = course_of(ctx)
-        with open_store(ctx) as store:
-            data = gather(store, course, as_of or dt.date.today())
+        with open_store(ctx) as store, reporting():
+            data = gather(store, course, as_of)
         try:
             output.write_text(render_dashboard(data), encoding="utf-8")
         except OSError as exc:

@@ -1,4 +1,4 @@
-"""`trustpath records` report commands: due, completion, questions, feedback (roster: roster.py).
+"""`trustpath records` report commands: roster import, due, completion, questions, feedback.
 
 `add_report_commands(group)` attaches them (and export / dashboard from `export_cli.py`) to
 the records group, whose shared `--database` option names the store. Library errors become
@@ -20,10 +20,24 @@ from typing import Any
 import click
 
 from builder.course.model import Course, CourseError, load_course
-from builder.lifecycle.due import STATUSES, DueItem, DueReport, Person, sort_items
+from builder.errors import TrustPathError
+from builder.lifecycle.due import STATUSES
 from builder.markup import safe_cell
-from builder.reports.aggregates import completion_table, feedback_digest, question_stats
+from builder.reports.answers import (
+    FEEDBACK_COLUMNS,
+    QUESTION_COLUMNS,
+    feedback_report,
+    question_report,
+)
+from builder.reports.due import (
+    COMPLETION_COLUMNS,
+    DUE_COLUMNS,
+    completion_rows,
+    due_table,
+    item_row,
+)
 from builder.reports.export import csv_text
+from builder.reports.unknown import UNKNOWN_COLUMNS, unknown_report
 from builder.store.database import StorageError, Store, resolve_database_url
 
 FORMATS = click.Choice(["text", "csv", "json"])
@@ -101,30 +115,22 @@ def emit(rows: list[dict[str, Any]], columns: Sequence[str], fmt: str) -> None:
         print_table(rows, columns)
 
 
-def item_dict(item: DueItem) -> dict[str, Any]:
-    return {
-        "email": item.email, "name": item.name, "department": item.department,
-        "module": item.module, "version": item.version, "rule": item.rule,
-        "due": item.due.isoformat(), "status": item.status,
-        "completed": item.completed.isoformat() if item.completed else None,
-    }  # fmt: skip
+AS_OF_HELP = (
+    "Compute for this date: records made by the end of it in the organisation's time zone "
+    "(default: today there)."
+)
+
+
+@contextmanager
+def reporting() -> Iterator[None]:
+    """Turn a report's domain error (bad time zone, bad argument) into a click message."""
+    try:
+        yield
+    except TrustPathError as exc:
+        raise click.ClickException(str(exc)) from None
 
 
 VERIFY_HELP = "Run `records verify` first and refuse to report if it fails."
-
-
-def compute_due(
-    ctx: click.Context, as_of: dt.date, verify: bool = False
-) -> tuple[DueReport, list[Person], Course]:
-    from builder.store.queries import due_report
-
-    course = course_of(ctx)
-    with open_store(ctx) as store:
-        report, people = due_report(store, course, as_of, verify=verify)
-    gc.freeze()  # these objects live until exit: later collections need not scan them
-    return report, people, course
-
-
 MANAGER_HELP = "Only this manager's direct and indirect reports (roster manager_email)."
 
 
@@ -156,14 +162,13 @@ def add_report_commands(group: click.Group) -> None:
     add_roster_commands(group)
 
     @group.command("due")
-    @click.option(
-        "--as-of", type=DATE, default=None, help="Compute for this date (default: today)."
-    )
+    @click.option("--as-of", type=DATE, default=None, help=AS_OF_HELP)
     @click.option("--department", help="Only this department.")
     @click.option("--status", type=click.Choice(list(STATUSES)), help="Only items in this status.")
     @click.option("--module", help="Only this module.")
     @click.option("--manager", metavar="EMAIL", help=MANAGER_HELP)
-    @click.option("--format", "fmt", type=FORMATS, default="text", show_default=True)
+    @click.option("--format", "fmt", type=FORMATS, default="text", show_default=True,
+                  help="Output format.")  # fmt: skip
     @click.option("--verify", is_flag=True, help=VERIFY_HELP)
     @click.pass_context
     def due(
@@ -182,22 +187,17 @@ def add_report_commands(group: click.Group) -> None:
 
         Example: trustpath records due --status overdue --department Engineering --format csv
         """
+        course = course_of(ctx)
         team = reports_filter(ctx, manager)
-        report, _, _ = compute_due(ctx, as_of or dt.date.today(), verify)
-        items = [
-            i
-            for i in report.items
-            if (department is None or i.department == department)
-            and (team is None or i.email in team)
-            and (status is None or i.status == status)
-            and (module is None or i.module == module)
-        ]
-        items = sort_items(items)
-        columns = ["email", "department", "module", "rule", "due", "status", "completed"]
+        with open_store(ctx) as store, reporting():
+            table = due_table(store, course, as_of, department=department, status=status,
+                              module=module, team=team, verify=verify)  # fmt: skip
+        gc.freeze()  # these objects live until exit: later collections need not scan them
+        items = table.items
         if fmt == "csv":  # the big one: straight to the writer, no dict per row
             out = io.StringIO()
             writer = csv.writer(out, lineterminator="\n")
-            writer.writerow(columns)
+            writer.writerow(DUE_COLUMNS)
             writer.writerows(
                 (safe_cell(i.email), safe_cell(i.department), safe_cell(i.module), i.rule,
                  i.due.isoformat(), i.status, i.completed.isoformat() if i.completed else "")
@@ -205,20 +205,14 @@ def add_report_commands(group: click.Group) -> None:
             )  # fmt: skip
             click.echo(out.getvalue(), nl=False)
         else:
-            emit([item_dict(i) for i in items], columns, fmt)
-        excused = [
-            e
-            for e in report.excused
-            if (department is None or e.department == department)
-            and (team is None or e.email in team)
-        ]
+            emit([item_row(i) for i in items], DUE_COLUMNS, fmt)
         if fmt == "text":
             counts = {s: sum(i.status == s for i in items) for s in STATUSES}
             click.echo(
-                f"{len(items)} items as of {report.as_of}: "
+                f"{len(items)} items as of {table.as_of}: "
                 + ", ".join(f"{n} {s}" for s, n in counts.items())
             )
-            for e in excused:
+            for e in table.excused:
                 click.echo(f"{e.status}: {e.email} ({e.department}): {e.reason}")
 
     @group.command("completion")
@@ -227,102 +221,120 @@ def add_report_commands(group: click.Group) -> None:
         type=click.Choice(["department", "role", "module"]),
         default="department",
         show_default=True,
+        help="Group items by department, role or module.",
     )
-    @click.option(
-        "--as-of", type=DATE, default=None, help="Compute for this date (default: today)."
-    )
+    @click.option("--as-of", type=DATE, default=None, help=AS_OF_HELP)
     @click.option("--manager", metavar="EMAIL", help=MANAGER_HELP)
-    @click.option("--format", "fmt", type=FORMATS, default="text", show_default=True)
+    @click.option("--format", "fmt", type=FORMATS, default="text", show_default=True,
+                  help="Output format.")  # fmt: skip
+    @click.option("--verify", is_flag=True, help=VERIFY_HELP)
     @click.pass_context
     def completion(
-        ctx: click.Context, by: str, as_of: dt.date | None, manager: str | None, fmt: str
+        ctx: click.Context,
+        by: str,
+        as_of: dt.date | None,
+        manager: str | None,
+        fmt: str,
+        verify: bool,
     ) -> None:
         """Share of assigned items that are current (completed and not overdue), with counts.
 
-        Example: trustpath records completion --by role --manager mary@example.com
+        Example: trustpath records completion --by role --as-of 2026-06-30
         """
-        team = reports_filter(ctx, manager)
-        report, people, course = compute_due(ctx, as_of or dt.date.today())
-        by_id = {p.person_id: p for p in people}
-        items = [i for i in report.items if team is None or i.email in team]
-        rows = [r.as_dict() for r in completion_table(items, by, by_id, course)]
+        course = course_of(ctx)
+        with open_store(ctx) as store, reporting():
+            rows = [
+                r.as_dict()
+                for r in completion_rows(
+                    store, course, by, as_of, team=reports_filter(ctx, manager), verify=verify
+                )
+            ]
         if fmt == "text":
             for r in rows:
                 r["share"] = f"{100 * float(r['share']):.1f}%"
-        emit(
-            rows,
-            ["group", "people", "assigned", "current", "overdue", "due_soon", "upcoming", "share"],
-            fmt,
-        )
+        emit(rows, COMPLETION_COLUMNS, fmt)
 
     @group.command("questions")
     @click.option("--module", help="Only this module.")
     @click.option("--flagged", is_flag=True, help="Only questions most people miss.")
-    @click.option("--format", "fmt", type=FORMATS, default="text", show_default=True)
+    @click.option("--as-of", type=DATE, default=None, help=AS_OF_HELP)
+    @click.option("--format", "fmt", type=FORMATS, default="text", show_default=True,
+                  help="Output format.")  # fmt: skip
     @click.pass_context
-    def questions(ctx: click.Context, module: str | None, flagged: bool, fmt: str) -> None:
+    def questions(
+        ctx: click.Context, module: str | None, flagged: bool, as_of: dt.date | None, fmt: str
+    ) -> None:
         """Item analysis per question and module version, most missed first.
 
         A question is flagged for its authors when most people miss it (at least 5 attempts).
 
         Example: trustpath records questions --module phishing --flagged
         """
-        from builder.store.queries import answer_counts, refresh_answers
-
         course = course_of(ctx)
-        with open_store(ctx) as store:
-            refresh_answers(store, course)
-            with store.transaction() as conn:
-                counts = answer_counts(conn, module)
-        stats = [s for s in question_stats(counts, course) if s.flagged or not flagged]
+        with open_store(ctx) as store, reporting():
+            stats = question_report(store, course, module, flagged, as_of)
         rows = [s.as_dict() for s in stats]
         if fmt == "text":
             for r in rows:
                 r["miss_rate"] = f"{100 * float(r['miss_rate']):.0f}%"
                 r["top_wrong_share"] = f"{100 * float(r['top_wrong_share']):.0f}%"
                 r["flagged"] = "FLAG" if r["flagged"] else ""
-        emit(
-            rows,
-            [
-                "module",
-                "version",
-                "question",
-                "attempts",
-                "miss_rate",
-                "top_wrong_choice",
-                "top_wrong_share",
-                "flagged",
-            ],
-            fmt,
-        )
+        emit(rows, QUESTION_COLUMNS, fmt)
 
     @group.command("feedback")
     @click.option("--module", help="Only this module.")
-    @click.option("--kind", type=click.Choice(["question", "suggestion", "concern"]))
-    @click.option("--format", "fmt", type=FORMATS, default="text", show_default=True)
+    @click.option("--kind", type=click.Choice(["question", "suggestion", "concern"]),
+                  help="Only this kind of feedback.")  # fmt: skip
+    @click.option("--as-of", type=DATE, default=None, help=AS_OF_HELP)
+    @click.option("--format", "fmt", type=FORMATS, default="text", show_default=True,
+                  help="Output format.")  # fmt: skip
     @click.pass_context
-    def feedback(ctx: click.Context, module: str | None, kind: str | None, fmt: str) -> None:
+    def feedback(
+        ctx: click.Context, module: str | None, kind: str | None, as_of: dt.date | None, fmt: str
+    ) -> None:
         """The feedback digest by module and kind; anonymous feedback stays anonymous.
 
         Example: trustpath records feedback --kind concern
         """
-        from builder.store.queries import feedback_entries
-
-        with open_store(ctx) as store, store.transaction() as conn:
-            entries = feedback_entries(conn, module, kind)
-        digest = feedback_digest(entries)
-        rows = [e.as_dict() for kinds in digest.values() for group in kinds.values() for e in group]
+        course = course_of(ctx)
+        with open_store(ctx) as store, reporting():
+            entries = feedback_report(store, course, module, kind, as_of)
+        rows = [e.as_dict() for e in entries]
         if fmt != "text":
-            emit(rows, ["module", "version", "kind", "from", "recorded_at", "text"], fmt)
+            emit(rows, FEEDBACK_COLUMNS, fmt)
             return
-        for mid, kinds in digest.items():
-            click.echo(f"{mid}")
-            for k, group in kinds.items():
-                click.echo(f"  {k} ({len(group)})")
-                for e in group:
-                    d = e.as_dict()
-                    click.echo(f"    {d['recorded_at'][:10]} {d['from']}: {e.text}")
+        last: tuple[str, str] | None = None
+        for e in entries:
+            if last is None or e.module != last[0]:
+                click.echo(e.module)
+            if last != (e.module, e.kind):
+                count = sum(1 for x in entries if (x.module, x.kind) == (e.module, e.kind))
+                click.echo(f"  {e.kind} ({count})")
+            last = (e.module, e.kind)
+            d = e.as_dict()
+            click.echo(f"    {d['recorded_at'][:10]} {d['from']}: {e.text}")
         click.echo(f"{len(rows)} feedback entries")
+
+    @group.command("unknown")
+    @click.option("--as-of", type=DATE, default=None, help=AS_OF_HELP)
+    @click.option("--format", "fmt", type=FORMATS, default="text", show_default=True,
+                  help="Output format.")  # fmt: skip
+    @click.pass_context
+    def unknown(ctx: click.Context, as_of: dt.date | None, fmt: str) -> None:
+        """Identities with ledger entries and no roster row: who trained before HR added them.
+
+        For each: email, first and last record (days in the organisation's time zone) and the
+        number of records by kind. Add them to the roster (or find out who they are): until
+        then no report counts them.
+
+        Example: trustpath records unknown --format csv > unknown.csv
+        """
+        course = course_of(ctx)
+        with open_store(ctx) as store, reporting():
+            rows = unknown_report(store, course, as_of)
+        emit(rows, UNKNOWN_COLUMNS, fmt)
+        if fmt == "text":
+            click.echo(f"{len(rows)} identities with records and no roster row")
 
     from builder.cli.export import add_export_commands
 

@@ -126,6 +126,7 @@ def build_manifest(
                 settings.programme_start.isoformat() if settings.programme_start else None
             ),
             "organisation": settings.organisation_name,
+            "site_url": settings.site_url or None,  # the default xAPI organisation IRI
         },
         "criteria": {
             c.id: {

@@ -1,7 +1,8 @@
 """`GET /api/me`: one person's path modules with the due engine's status and due date.
 
-Someone not on the roster (seen only through their records) is treated as having started the
-day they were first seen, with the default roles. A module with neither quiz nor
+Someone not on the roster (seen only through their records, or not at all) has no plan: the
+answer says so (`on_roster: false` and a message) instead of inventing an all-staff plan, and
+`trustpath records unknown` lists them for the compliance lead. A module with neither quiz nor
 acknowledgement cannot be completed by any record: it shows as `done` with no due date. An
 offboarding module shows as `upcoming` with no due date until an end date is on the roster.
 """
@@ -12,19 +13,29 @@ import datetime as dt
 from collections.abc import Sequence
 from typing import Any
 
-import sqlalchemy as sa
-
 from builder.course.model import Course
+from builder.lifecycle.clock import OrgClock
 from builder.lifecycle.due import Completion, Person, RoleSpan, person_items
 from builder.store.database import Store
-from builder.store.queries import HISTORY, day_of, load_completions, load_first_seen
+from builder.store.queries import day_of, load_completions, load_first_seen
+from builder.store.report_queries import role_history
 
-DEFAULT_ROLE = "all-staff"
+NOT_ON_ROSTER = (
+    "You are not on the training roster yet, so no training is assigned to you. What you "
+    "complete now is kept in the records and counts once HR adds you; ask your compliance "
+    "lead if you think you should be on it."
+)
 
 
-def default_roles(manifest: dict[str, Any]) -> list[str]:
-    """Roles of someone not on the roster: all-staff, when the curriculum has it."""
-    return [DEFAULT_ROLE] if DEFAULT_ROLE in manifest.get("roles", {}) else []
+def on_roster(person: dict[str, Any] | None) -> bool:
+    """Whether a people row came from the HR roster (not only seen through records)."""
+    return person is not None and person.get("source") == "roster"
+
+
+def not_on_roster(email: str) -> dict[str, Any]:
+    """`GET /api/me` for someone who is not on the roster: no plan, and why."""
+    return {"email": email, "name": None, "roles": [], "on_roster": False,
+            "message": NOT_ON_ROSTER, "modules": {}}  # fmt: skip
 
 
 def person_statuses(
@@ -35,7 +46,7 @@ def person_statuses(
     today: dt.date | None = None,
 ) -> dict[str, dict[str, Any]]:
     """module id -> {"status", "due", "version", "rule", "completed"} for one person."""
-    today = today or dt.date.today()
+    today = today or OrgClock(course.timezone).today()
     comps: dict[tuple[str, str], list[Completion]] = {}
     spans: list[RoleSpan] = []
     pid = person["person_id"] if person else ""
@@ -47,14 +58,9 @@ def person_statuses(
         first_seen = load_first_seen(conn)
         if person is not None:
             comps = load_completions(conn, pid)
-            history = conn.execute(
-                sa.select(HISTORY.c.effective_on, HISTORY.c.id, HISTORY.c.new_value)
-                .where(HISTORY.c.person_id == pid, HISTORY.c.field == "roles")
-                .order_by(HISTORY.c.effective_on, HISTORY.c.id)
-            ).all()
             spans = [
                 RoleSpan(max(start, day_of(on) or start) if i else start, tuple(new.split(";")))
-                for i, (on, _, new) in enumerate(history)
+                for i, (on, new) in enumerate(role_history(conn, pid))
             ]
     who = Person(
         pid, person["email"] if person else "", (person or {}).get("name") or "",

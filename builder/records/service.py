@@ -32,7 +32,7 @@ from builder.course.grading import (
 from builder.course.model import Course, course_from_manifest
 from builder.records.errors import ApiError
 from builder.records.identity import Identity, IdentityConfig
-from builder.records.me import default_roles, person_statuses
+from builder.records.me import not_on_roster, on_roster, person_statuses
 from builder.records.writer import GroupWriter, WriteFailed
 from builder.store.database import Duplicate, PendingRecord, Store, StoredRecord
 
@@ -338,15 +338,22 @@ class RecordsService:
     # -- reads -----------------------------------------------------------------------------
 
     async def me(self, identity: Identity) -> dict[str, Any]:
-        """The person, their roles and each path module's status (GET /api/me)."""
+        """The person, their roles and each path module's status (GET /api/me).
+
+        Someone not on the roster gets `on_roster: false`, a message and no modules.
+        """
         person = await self.read(self.store.person, identity.email)
-        roles = _roles(person["roles"]) if person else []
-        roles = roles or default_roles(self.manifest)
+        if not on_roster(person):
+            return not_on_roster(identity.email)
+        assert person is not None
+        roles = _roles(person["roles"])
         modules = await self.read(person_statuses, self.store, self.course, person, roles)
         return {
             "email": identity.email,
-            "name": person["name"] if person else None,
+            "name": person["name"],
             "roles": roles,
+            "on_roster": True,
+            "message": None,
             "modules": modules,
         }
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import textwrap
 from collections.abc import Sequence
 
 from builder.markup import esc
@@ -20,8 +21,27 @@ def _svg(width: int, height: int, label: str, body: list[str]) -> str:
     )
 
 
-def _clip(text: str, limit: int) -> str:
-    return text if len(text) <= limit else text[: limit - 1] + "…"
+def _lines(text: str, width: int) -> list[str]:
+    """A label in lines of at most `width` characters (long words are broken, never cut)."""
+    return textwrap.wrap(text, width, break_long_words=True) or [""]
+
+
+def _label(x: float, y: float, lines: list[str], anchor: str = "end") -> str:
+    """A multi-line SVG label; `y` is the first line's baseline."""
+    spans = "".join(
+        f'<tspan x="{x}" dy="{0 if i == 0 else 13}">{esc(line)}</tspan>'
+        for i, line in enumerate(lines)
+    )
+    return f'<text x="{x}" y="{y}" text-anchor="{anchor}" class="lbl">{spans}</text>'
+
+
+def legend(entries: Sequence[tuple[str, str]]) -> str:
+    """An HTML legend for a chart: (colour, meaning) pairs."""
+    items = "".join(
+        f'<span><i class="sw" style="background:{esc(color)}"></i>{esc(text)}</span>'
+        for color, text in entries
+    )
+    return f'<p class="legend">{items}</p>'
 
 
 def hbar_chart(
@@ -35,26 +55,28 @@ def hbar_chart(
     """Horizontal bars of shares (0..1): (label, share, note shown after the bar)."""
     if not rows:
         return '<p class="empty">No data yet.</p>'
-    left, right, row_h = 200, 150, 24
+    left, right, bar_h = 230, 130, 16
     plot = width - left - right
-    height = row_h * len(rows) + 10
     body = []
-    for i, (name, share, note) in enumerate(rows):
-        y = 5 + i * row_h
+    y = 5
+    for name, share, note in rows:
+        lines = _lines(name, 34)
+        row_h = max(24, 13 * len(lines) + 11)
         share = max(0.0, min(1.0, share))
         bad = (warn_below is not None and share < warn_below) or (
             warn_above is not None and share > warn_above
         )
         color = WARN if bad else BAR
+        bar_y = y + (row_h - bar_h) / 2
         body.append(
-            f'<text x="{left - 8}" y="{y + 16}" text-anchor="end" class="lbl">'
-            f"{esc(_clip(name, 30))}</text>"
-            f'<rect x="{left}" y="{y + 3}" width="{plot}" height="{row_h - 8}" fill="#eee"/>'
-            f'<rect class="mark" x="{left}" y="{y + 3}" width="{round(plot * share, 1)}" '
-            f'height="{row_h - 8}" fill="{color}"><title>{esc(name)}: {esc(note)}</title></rect>'
-            f'<text x="{left + plot + 6}" y="{y + 16}" class="val">{esc(note)}</text>'
+            _label(left - 8, y + 15, lines)
+            + f'<rect x="{left}" y="{bar_y}" width="{plot}" height="{bar_h}" fill="#eee"/>'
+            f'<rect class="mark" x="{left}" y="{bar_y}" width="{round(plot * share, 1)}" '
+            f'height="{bar_h}" fill="{color}"><title>{esc(name)}: {esc(note)}</title></rect>'
+            f'<text x="{left + plot + 6}" y="{bar_y + 12}" class="val">{esc(note)}</text>'
         )
-    return _svg(width, height, label, body)
+        y += row_h
+    return _svg(width, round(y + 5), label, body)
 
 
 def column_chart(
@@ -90,8 +112,13 @@ def heatmap(
     """A grid; `cell[(row, col)]` is "covered", "gap" or "extra" (absent: blank)."""
     if not rows or not cols:
         return '<p class="empty">No data yet.</p>'
-    left, top, size = 150, 90, 22
-    width, height = left + size * len(cols) + 90, top + size * len(rows) + 10
+    size = 22
+    left = 12 + 7 * max(len(r) for r in rows)
+    top = 12 + round(5.5 * max(len(c) for c in cols))  # column labels run up at 55 degrees
+    width, height = (
+        left + size * len(cols) + 6 * max(len(c) for c in cols[-1:]) + 20,
+        (top + size * len(rows) + 10),
+    )
     colors = {"covered": OK, "gap": WARN, "extra": "#a5d6a7"}
     words = {"covered": "required and covered", "gap": "required, NOT covered",
              "extra": "covered, not required"}  # fmt: skip
@@ -99,11 +126,11 @@ def heatmap(
     for j, col in enumerate(cols):
         x = left + j * size + size / 2
         body.append(f'<text x="{x}" y="{top - 6}" class="lbl" transform="rotate(-55 {x} '
-                    f'{top - 6})">{esc(_clip(col, 18))}</text>')  # fmt: skip
+                    f'{top - 6})">{esc(col)}</text>')  # fmt: skip
     for i, row in enumerate(rows):
         y = top + i * size
         body.append(f'<text x="{left - 6}" y="{y + 15}" text-anchor="end" class="lbl">'
-                    f"{esc(_clip(row, 22))}</text>")  # fmt: skip
+                    f"{esc(row)}</text>")  # fmt: skip
         for j, col in enumerate(cols):
             state = cell.get((row, col))
             fill = colors.get(state or "", "#f5f5f5")

@@ -14,13 +14,15 @@ ids; `context.registration` is the attempt (or acknowledgement) id; context exte
 from __future__ import annotations
 
 import csv
-import datetime as dt
 import io
 import json
+import re
 import uuid
 from collections.abc import Iterable, Iterator
 from typing import Any, TextIO
+from urllib.parse import urlsplit
 
+from builder.errors import TrustPathError
 from builder.markup import safe_cell
 
 EVIDENCE_COLUMNS = (
@@ -30,9 +32,38 @@ EVIDENCE_COLUMNS = (
 )  # fmt: skip
 POPULATION_COLUMNS = (
     "email", "name", "department", "start_date", "end_date", "module", "due", "completed",
-    "in_time", "days",
+    "state", "days_late", "after_end",
 )  # fmt: skip
 ADL = "http://adlnet.gov/expapi/verbs/"
+# Characters RFC 3987 allows nowhere in an IRI: controls, space and the "unwise" set.
+_NOT_IRI = re.compile(r'[\x00-\x20\x7f-\x9f<>"{}|\\^`\s]')
+
+
+class InvalidOrgIri(TrustPathError, ValueError):
+    """The organisation IRI for xAPI is not an absolute http(s) IRI without query or fragment."""
+
+
+def check_org_iri(iri: str | None) -> str:
+    """`iri` when it is an absolute http(s) IRI with a host and no spaces, query or fragment.
+
+    It becomes the xAPI actor's `account.homePage` and the prefix of every activity id, so a
+    statement store (an LRS) must accept it as an IRI (RFC 3987, xAPI 1.0.3 §4.1.2).
+    Raises `InvalidOrgIri` with the reason otherwise.
+    """
+    if not iri:
+        raise InvalidOrgIri(
+            "xapi needs an organisation IRI: pass --org-iri https://… (or set "
+            "$TRUSTPATH_ORG_IRI, or site_url in mkdocs.yml)"
+        )
+    bad = _NOT_IRI.search(iri)
+    if bad:
+        raise InvalidOrgIri(f"org IRI '{iri}' contains {bad.group()!r}: an IRI has no spaces")
+    parts = urlsplit(iri)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise InvalidOrgIri(f"org IRI '{iri}' is not absolute: use https://host/…")
+    if "?" in iri or "#" in iri:
+        raise InvalidOrgIri(f"org IRI '{iri}' has a query or fragment: drop what follows ? or #")
+    return iri
 
 
 def evidence_record(row: dict[str, Any]) -> dict[str, Any]:
@@ -90,6 +121,19 @@ def write_jsonl(records: Iterable[dict[str, Any]], out: TextIO) -> int:
         out.write(json.dumps(rec, ensure_ascii=False, default=str) + "\n")
         count += 1
     return count
+
+
+def csv_lines(records: Iterable[dict[str, Any]], columns: tuple[str, ...]) -> Iterator[str]:
+    """CSV text in pieces: the header, then one piece per record (a cell may hold newlines)."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(columns)
+    yield buffer.getvalue()
+    for rec in records:
+        buffer.seek(0)
+        buffer.truncate()
+        writer.writerow([_csv_value(rec.get(c)) for c in columns])
+        yield buffer.getvalue()
 
 
 def csv_text(records: Iterable[dict[str, Any]], columns: tuple[str, ...]) -> str:
@@ -154,37 +198,3 @@ def xapi_statement(
         },
         "timestamp": rec.get("recorded_at"),
     }
-
-
-def population_rows(
-    people: Iterable[Any],
-    window: tuple[dt.date, dt.date],
-    leavers: bool,
-    items_of: Any,
-) -> Iterator[dict[str, Any]]:
-    """Rows for `--population`: each person who started (left) in the window, per item.
-
-    `items_of(person)` yields `(module, due, completed)`; `days` is days from start to
-    completion for new hires, days from completion to the end date for leavers.
-    """
-    start, end = window
-    for person in people:
-        anchor = person.end_date if leavers else person.start_date
-        if anchor is None or not start <= anchor <= end:
-            continue
-        for module, due, completed in items_of(person):
-            days = None
-            if completed is not None:
-                days = (anchor - completed).days if leavers else (completed - anchor).days
-            yield {
-                "email": person.email,
-                "name": person.name,
-                "department": person.department,
-                "start_date": person.start_date.isoformat(),
-                "end_date": person.end_date.isoformat() if person.end_date else None,
-                "module": module,
-                "due": due.isoformat(),
-                "completed": completed.isoformat() if completed else None,
-                "in_time": completed is not None and completed <= due,
-                "days": days,
-            }

@@ -74,6 +74,7 @@ class TrustPathPlugin(BasePlugin[TrustPathConfig]):  # type: ignore[valid-type,n
                 docs_dir=Path(config["docs_dir"]).relative_to(root).as_posix(),
                 site_dir=str(config["site_dir"]),
                 site_name=str(config.get("site_name") or ""),
+                site_url=str(config.get("site_url") or ""),
             )
         except ConfigError as exc:
             raise PluginError(str(exc)) from None

@@ -1,15 +1,22 @@
-"""The reports over HTTP: `GET /api/reports/{due,completion,questions,feedback,export,dashboard}`.
+"""The reports over HTTP: `GET /api/reports/{due,completion,questions,feedback,unknown,export,
+dashboard}`.
 
-Admin token required (checked by `admin.py`'s wrapper). Bad query strings get the one error
-envelope (422 `invalid_query`). The work runs on a thread (`service.read`).
+Each route parses its query string and calls the same report function as the CLI
+(`builder.reports`). Admin token required (checked by `admin.py`'s wrapper). Bad query strings
+get the one error envelope (422 `invalid_query`). Reports run off the event loop, on a small
+pool of worker threads, on SQLite and PostgreSQL alike: the service keeps answering
+submissions while a report is built (the database drivers release the GIL while they read).
 """
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
-import json
+import functools
 import os
-from typing import TYPE_CHECKING, Any
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
@@ -38,13 +45,24 @@ def _query(request: Request, name: str, choices: tuple[str, ...] | None = None) 
     return value
 
 
-def _date(request: Request, name: str, default: dt.date | None = None) -> dt.date:
+T = TypeVar("T")
+REPORT_WORKERS = 2  # at most two reports at once; more queue instead of taking the GIL
+_POOL: ThreadPoolExecutor | None = None
+
+
+async def off_loop(fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+    """Run a report function on the report worker pool, never on the event loop."""
+    global _POOL
+    if _POOL is None:
+        _POOL = ThreadPoolExecutor(REPORT_WORKERS, thread_name_prefix="trustpath-report")
+    loop = asyncio.get_running_loop()
+    return await loop.run_in_executor(_POOL, functools.partial(fn, *args, **kwargs))
+
+
+def _date(request: Request, name: str) -> dt.date | None:
     value = request.query_params.get(name)
     if value is None:
-        if default is None:
-            raise ApiError(422, "invalid_query", f"{name} is required (a date like 2026-06-30)",
-                           {"parameter": name})  # fmt: skip
-        return default
+        return None
     try:
         return dt.date.fromisoformat(value)
     except ValueError:
@@ -52,125 +70,115 @@ def _date(request: Request, name: str, default: dt.date | None = None) -> dt.dat
                        {"parameter": name, "value": value}) from None  # fmt: skip
 
 
+def _required_date(request: Request, name: str) -> dt.date:
+    value = _date(request, name)
+    if value is None:
+        raise ApiError(422, "invalid_query", f"{name} is required (a date like 2026-06-30)",
+                       {"parameter": name})  # fmt: skip
+    return value
+
+
 ROWS = {"type": "array", "items": {"type": "object"}}
-AS_OF = _param("as_of", "Compute for this date (default: today).")
+AS_OF = _param("as_of", "Compute for this date: records made by the end of it in the "
+               "organisation's time zone (default: today there).")  # fmt: skip
+STATUSES = ("overdue", "due_soon", "upcoming", "done")
+KINDS = ("question", "suggestion", "concern")
 
 
 @report_route("/due", summary="Due and overdue items per person and module", parameters=(
     AS_OF, _param("department", "Only this department."),
-    _param("status", "Only this status.", ["overdue", "due_soon", "upcoming", "done"]),
+    _param("status", "Only this status.", list(STATUSES)),
     _param("module", "Only this module.")),
     schema={"type": "object", "required": ["as_of", "items", "excused"]})  # fmt: skip
 async def due(request: Request, service: RecordsService) -> dict[str, Any]:
     """The due report as JSON (the same items as `records due --format json`)."""
-    from builder.cli.reports import item_dict
-    from builder.lifecycle.due import sort_items
-    from builder.store.queries import due_report
+    from builder.reports.due import due_table
 
-    as_of = _date(request, "as_of", dt.date.today())
-    status = _query(request, "status", ("overdue", "due_soon", "upcoming", "done"))
+    as_of = _date(request, "as_of")
+    status = _query(request, "status", STATUSES)
     department, module = _query(request, "department"), _query(request, "module")
-    report, _ = await service.read(due_report, service.store, service.course, as_of)
-    items = [item_dict(i) for i in sort_items(report.items)
-             if (department is None or i.department == department)
-             and (status is None or i.status == status)
-             and (module is None or i.module == module)]  # fmt: skip
-    excused = [{"email": e.email, "name": e.name, "department": e.department,
-                "status": e.status, "reason": e.reason} for e in report.excused]  # fmt: skip
-    return {"as_of": as_of.isoformat(), "items": items, "excused": excused}
+    table = await off_loop(due_table, service.store, service.course, as_of,
+                           department=department, status=status, module=module)  # fmt: skip
+    return table.as_dict()
 
 
 @report_route("/completion", summary="Share of assigned items that are current", parameters=(
     AS_OF, _param("by", "Group by.", ["department", "role", "module"])), schema=ROWS)  # fmt: skip
 async def completion(request: Request, service: RecordsService) -> list[dict[str, Any]]:
     """Completion by department, role or module."""
-    from builder.reports.aggregates import completion_table
-    from builder.store.queries import due_report
+    from builder.reports.due import completion_rows
 
     by = _query(request, "by", ("department", "role", "module")) or "department"
-    as_of = _date(request, "as_of", dt.date.today())
-    course = service.course
-    report, people = await service.read(due_report, service.store, course, as_of)
-    by_id = {p.person_id: p for p in people}
-    return [r.as_dict() for r in completion_table(report.items, by, by_id, course)]
+    as_of = _date(request, "as_of")
+    rows = await off_loop(completion_rows, service.store, service.course, by, as_of)
+    return [r.as_dict() for r in rows]
 
 
 @report_route("/questions", summary="Item analysis: miss rate and most-chosen wrong answer",
-              parameters=(_param("module", "Only this module."),), schema=ROWS)  # fmt: skip
+              parameters=(AS_OF, _param("module", "Only this module."),
+                          _param("flagged", "Only questions most people miss.", ["true"])),
+              schema=ROWS)  # fmt: skip
 async def questions(request: Request, service: RecordsService) -> list[dict[str, Any]]:
     """Per question and module version, most missed first."""
-    from builder.reports.aggregates import question_stats
-    from builder.store.queries import answer_counts, refresh_answers
+    from builder.reports.answers import question_report
 
-    module, course = _query(request, "module"), service.course
-
-    def work() -> list[dict[str, Any]]:
-        refresh_answers(service.store, course)
-        with service.store.transaction() as conn:
-            return [s.as_dict() for s in question_stats(answer_counts(conn, module), course)]
-
-    return await service.read(work)
+    module, as_of = _query(request, "module"), _date(request, "as_of")
+    flagged = _query(request, "flagged", ("true", "false")) == "true"
+    stats = await off_loop(question_report, service.store, service.course, module, flagged, as_of)
+    return [s.as_dict() for s in stats]
 
 
 @report_route("/feedback", summary="The feedback digest (anonymous stays anonymous)",
-              parameters=(_param("module", "Only this module."),
-                          _param("kind", "Only this kind.", ["question", "suggestion", "concern"])),
+              parameters=(AS_OF, _param("module", "Only this module."),
+                          _param("kind", "Only this kind.", list(KINDS))),
               schema=ROWS)  # fmt: skip
 async def feedback(request: Request, service: RecordsService) -> list[dict[str, Any]]:
-    """Feedback entries, newest first; `from` is "anonymous" or the sender's email."""
-    from builder.store.queries import feedback_entries
+    """Feedback entries by module and kind, newest first; `from` is "anonymous" or an email."""
+    from builder.reports.answers import feedback_report
 
-    module = _query(request, "module")
-    kind = _query(request, "kind", ("question", "suggestion", "concern"))
+    module, kind = _query(request, "module"), _query(request, "kind", KINDS)
+    as_of = _date(request, "as_of")
+    entries = await off_loop(feedback_report, service.store, service.course, module, kind, as_of)
+    return [e.as_dict() for e in entries]
 
-    def work() -> list[dict[str, Any]]:
-        with service.store.transaction() as conn:
-            entries = feedback_entries(conn, module, kind)
-        return [e.as_dict() for e in sorted(entries, key=lambda e: e.recorded_at, reverse=True)]
 
-    return await service.read(work)
+@report_route("/unknown", summary="Identities with ledger entries and no roster row",
+              parameters=(AS_OF,), schema=ROWS)  # fmt: skip
+async def unknown(request: Request, service: RecordsService) -> list[dict[str, Any]]:
+    """The same rows as `records unknown --format json`."""
+    from builder.reports.unknown import unknown_report
+
+    return await off_loop(unknown_report, service.store, service.course, _date(request, "as_of"))
 
 
 @report_route("/export", summary="Audit evidence for a window (CSV, JSON lines or xAPI)",
               media_type=("text/csv", "application/x-ndjson"), parameters=(
                   _param("from", "First day (inclusive)."), _param("to", "Last day (inclusive)."),
                   _param("format", "Output format.", ["csv", "jsonl", "xapi"]),
-                  _param("population", "People who started / left.", ["new-hires", "leavers"])),
+                  _param("population", "People who started / left / were active.",
+                         ["new-hires", "leavers", "active"]),
+                  _param("actor", "xAPI account name.", ["person", "email"]), AS_OF),
               schema={"type": "string"})  # fmt: skip
 async def export(request: Request, service: RecordsService) -> Response:
-    """Evidence rows (or a population) as CSV, JSON lines or xAPI statements (JSON lines)."""
-    from builder.reports.evidence import evidence_rows, population
-    from builder.reports.export import (
-        EVIDENCE_COLUMNS,
-        POPULATION_COLUMNS,
-        csv_text,
-        evidence_record,
-        xapi_statement,
-    )  # fmt: skip
+    """Evidence rows (or a population) as CSV, JSON lines or xAPI statements (JSON lines).
 
-    start, end = _date(request, "from"), _date(request, "to")
+    The organisation IRI for xAPI is `$TRUSTPATH_ORG_IRI` on the server, else the site's
+    `site_url`; the same writer as `records export`.
+    """
+    from builder.reports.evidence import export_lines
+
+    start, end = _required_date(request, "from"), _required_date(request, "to")
     fmt = _query(request, "format", ("csv", "jsonl", "xapi")) or "csv"
-    pop = _query(request, "population", ("new-hires", "leavers"))
-    org = os.environ.get("TRUSTPATH_ORG_IRI", "")
-    if end < start:
-        raise ApiError(422, "invalid_query", "to is before from", {"from": str(start)})
-    if fmt == "xapi" and (pop or not org.startswith(("http://", "https://"))):
-        raise ApiError(422, "invalid_query", "xapi needs TRUSTPATH_ORG_IRI set on the server "
-                       "and no population", {"parameter": "format"})  # fmt: skip
-    course = service.course
-
-    def work() -> str:
-        if pop:
-            rows: Any = population(service.store, course, start, end, pop == "leavers")
-        else:
-            rows = [evidence_record(r) for r in evidence_rows(service.store, start, end)]
-        if fmt == "csv":
-            return csv_text(rows, POPULATION_COLUMNS if pop else EVIDENCE_COLUMNS)
-        if fmt == "xapi":
-            rows = [xapi_statement(r, org) for r in rows]
-        return "".join(json.dumps(r, ensure_ascii=False, default=str) + "\n" for r in rows)
-
-    text = await service.read(work)
+    pop = _query(request, "population", ("new-hires", "leavers", "active"))
+    actor = _query(request, "actor", ("person", "email")) or "person"
+    as_of = _date(request, "as_of")
+    org = os.environ.get("TRUSTPATH_ORG_IRI") or None
+    try:
+        lines = export_lines(service.store, service.course, start, end, fmt=fmt, population=pop,
+                             org_iri=org, actor=actor, as_of=as_of)  # fmt: skip
+    except ValueError as exc:  # ExportError, InvalidOrgIri, UnknownTimeZone
+        raise ApiError(422, "invalid_query", str(exc), {"parameter": "format"}) from None
+    text = await off_loop(lambda: "".join(lines))
     media = "text/csv; charset=utf-8" if fmt == "csv" else "application/x-ndjson"
     return Response(text, media_type=media)
 
@@ -179,8 +187,12 @@ async def export(request: Request, service: RecordsService) -> Response:
               parameters=(AS_OF,), schema={"type": "string"})  # fmt: skip
 async def dashboard(request: Request, service: RecordsService) -> Response:
     """The same self-contained HTML as `records dashboard`."""
-    from builder.reports.dashboard import gather, render_dashboard
+    from builder.reports.dashboard import render_dashboard
+    from builder.reports.dashboard_data import gather
 
-    as_of = _date(request, "as_of", dt.date.today())
-    data = await service.read(gather, service.store, service.course, as_of)
-    return HTMLResponse(render_dashboard(data))
+    as_of = _date(request, "as_of")
+
+    def work() -> str:
+        return render_dashboard(gather(service.store, service.course, as_of))
+
+    return HTMLResponse(await off_loop(work))

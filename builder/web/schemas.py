@@ -138,11 +138,13 @@ LEDGER_HEAD: dict[str, Any] = {
 }
 ME: dict[str, Any] = {
     "type": "object",
-    "required": ["email", "name", "roles", "modules"],
+    "required": ["email", "name", "roles", "on_roster", "message", "modules"],
     "properties": {
         "email": {"type": "string"},
         "name": {"type": ["string", "null"]},
         "roles": {"type": "array", "items": {"type": "string"}},
+        "on_roster": {"type": "boolean", "description": "false: not on the HR roster, no plan"},
+        "message": {"type": ["string", "null"], "description": "why there is no plan"},
         "modules": {
             "type": "object",
             "additionalProperties": {

@@ -22,6 +22,7 @@
       row.append(cell, el("td", { class: "trustpath-status", "data-status": mods[id].status }, LABELS[mods[id].status] || mods[id].status), el("td", null, mods[id].due || ""));
       body.append(row);
     });
+    if (data.on_roster === false) return me.replaceChildren(el("p", { role: "status" }, "Signed in as " + who + ". " + data.message));
     me.replaceChildren(el("p", { role: "status" }, "Signed in as " + who + ". " + done + " of " + ids.length + " modules done."),
       el("p", null, "Your roles: " + ((data.roles || []).join(", ") || "none") + "."),
       ids.length ? table : el("p", null, "No modules are assigned to you yet."));
@@ -34,7 +35,7 @@
       if (!res.ok) return tell(TP.errorText(res));
       document.querySelectorAll(".trustpath-status[data-module]").forEach((span) => {
         const e = res.data.modules[span.dataset.module];
-        span.textContent = e ? label(e) : "not on your path";
+        span.textContent = e ? label(e) : res.data.on_roster === false ? "not on the roster" : "not on your path";
         span.dataset.status = e ? e.status : "none";
       });
       if (me) fill(me, res.data);
