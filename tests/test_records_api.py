@@ -91,7 +91,10 @@ def test_anonymous_feedback_stores_no_identity(database_url: str):
     with running(database_url) as c:
         r = c.post("/api/feedback", json=feedback(anonymous=True, kind="concern"), headers=carol)
         assert r.status_code == 201 and set(r.json()) == {"feedback_id", "recorded_at", "seq"}
+        assert r.json()["seq"] is None and r.json()["recorded_at"].endswith("T00:00:00.000000Z")
     store = Store(database_url)
+    assert list(store.iter_rows()) == []  # pooled until its day is over (issue 15)
+    assert store.release_feedback("9999-12-31") == 1
     row = next(store.iter_rows())
     assert row.person_id is None and json.loads(row.payload)["person"] is None
     assert "carol" not in row.payload
@@ -161,7 +164,11 @@ def test_header_identity_from_a_trusted_proxy(database_url: str):
 
 def test_token_identity(database_url: str):
     secret = b"0123456789abcdef-test-secret"
-    token = make_token(secret, "ann@example.com", int(time.time()) + 3600)
+    store = Store(database_url)
+    store.migrate()
+    person = store.ensure_people(["ann@example.com"])["ann@example.com"]
+    store.close()
+    token = make_token(secret, "ann@example.com", int(time.time()) + 3600, person, 0)
     with running(database_url, IdentityConfig("token", secret=secret)) as c:
         auth = {"Authorization": f"Bearer {token}"}
         assert c.post("/api/attempts", json=attempt(), headers=auth).status_code == 201
@@ -175,6 +182,7 @@ def test_all_records_form_a_valid_chain(database_url: str):
             c.post("/api/feedback", json=feedback(anonymous=True), headers=BOB)
         c.post("/api/acknowledgements", json=ack(), headers=BOB)
     store = Store(database_url)
+    assert store.release_feedback("9999-12-31") == 5  # anonymous feedback joins in a batch
     verdict = verify_rows(store.iter_rows(), store.head())
     assert verdict.ok and verdict.rows == 11
     store.close()

@@ -17,13 +17,21 @@ import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TypeVar
-from urllib.parse import urlencode, urlsplit, urlunsplit
 
 import click
 
 from builder.ledger.chain import parse_anchor, verify_rows
 from builder.lifecycle.email import try_normalise_email
-from builder.records.identity import MODES, SECRET_ENV, make_token
+from builder.markup import safe_cell, terminal_text
+from builder.records.identity import (
+    DEFAULT_LINK_DAYS,
+    MAX_LINK_DAYS,
+    MODES,
+    SECRET_ENV,
+    WeakSecret,
+    check_secret,
+)
+from builder.records.links import UnknownPerson, personal_links, revoke_links
 from builder.store.database import StorageError, Store, resolve_database_url
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -118,7 +126,8 @@ def forget(rc: RecordsContext, email: str) -> None:
     address = try_normalise_email(email)
     person = rc.store.person(address) if address else None
     if person is None or address is None:
-        raise click.ClickException(f"no person with email '{email}'")
+        raise click.ClickException(f"no person with email '{terminal_text(email)}'")
+    revoke_links(rc.store, address, "forget")  # their links die with their personal data
     rc.store.forget(address)
     click.echo(
         f"forgot {address}: person {person['person_id']} has no personal data left; "
@@ -126,48 +135,78 @@ def forget(rc: RecordsContext, email: str) -> None:
     )
 
 
-def _with_token(base_url: str, token: str) -> str:
-    parts = urlsplit(base_url)
-    query = "&".join(p for p in (parts.query, urlencode({"tp_token": token})) if p)
-    return urlunsplit(parts._replace(query=query))
+@records.group()
+def links() -> None:
+    """Personal links for --identity token: make them, revoke them.
+
+    Example: trustpath records links create roster.csv --base-url https://training.example.com/
+    """
 
 
-@records.command()
+@links.command("create")
 @click.argument("roster", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--base-url", required=True, help="The training site's URL.")
 @click.option(
     "--days",
-    default=30,
+    default=DEFAULT_LINK_DAYS,
     show_default=True,
-    type=click.IntRange(1, 3650),
+    type=click.IntRange(1, MAX_LINK_DAYS),
     help="How long the links stay valid.",
 )
-def links(roster: Path, base_url: str, days: int) -> None:
+@pass_records
+def links_create(rc: RecordsContext, roster: Path, base_url: str, days: int) -> None:
     """Print `email,url` CSV: one signed personal link per person on the roster.
 
-    Uses TRUSTPATH_SECRET (the same the service runs with in --identity token mode).
+    Uses TRUSTPATH_SECRET (the same the service runs with in --identity token mode). The token
+    is in the URL's fragment (#tp_token=…), which browsers never send to a server; the page
+    moves it to storage on first load. Each person gets a people row if they have none yet.
 
-    Example: trustpath records links roster.csv --base-url https://training.example.com/ --days 14
+    Example: trustpath records links create roster.csv --base-url https://training.example.com/
     """
-    secret = os.environ.get(SECRET_ENV, "").encode("utf-8")
-    if len(secret) < 16:
-        raise click.ClickException(f"set {SECRET_ENV} (16 characters or more) to sign links")
-    expires = int((dt.datetime.now(dt.UTC) + dt.timedelta(days=days)).timestamp())
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(["email", "url"])
+    try:
+        secret = check_secret(SECRET_ENV, os.environ.get(SECRET_ENV, ""))
+    except WeakSecret as exc:
+        raise click.ClickException(f"cannot sign links: {exc}") from None
+    emails: list[str] = []
     try:
         with roster.open(newline="", encoding="utf-8") as fh:
             for lineno, row in enumerate(csv.DictReader(fh), start=2):
                 email = try_normalise_email(row.get("email") or "")
                 if email is None:
                     raise click.ClickException(
-                        f"{roster}:{lineno}: '{row.get('email')}' is not an email address"
+                        f"{roster}:{lineno}: {row.get('email')!r} is not an email address"
                     )
-                writer.writerow([email, _with_token(base_url, make_token(secret, email, expires))])
+                emails.append(email)
     except (UnicodeDecodeError, csv.Error) as exc:
         raise click.ClickException(f"{roster}: cannot read the roster: {exc}") from None
+    now = dt.datetime.now(dt.UTC)
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(["email", "url"])
+    for email, url in personal_links(rc.store, secret, emails, base_url, days, now):
+        writer.writerow([safe_cell(email), safe_cell(url)])
     click.echo(out.getvalue(), nl=False)
+
+
+@links.command("revoke")
+@click.argument("email")
+@click.option("--reason", default="revoked by an administrator", show_default=True,
+              help="Why, recorded in the ledger entry (no personal data).")  # fmt: skip
+@pass_records
+def links_revoke(rc: RecordsContext, email: str, reason: str) -> None:
+    """Invalidate every personal link made so far for EMAIL (a `link_revocation` entry).
+
+    The service checks each request's link against the person's epoch, so the old links stop
+    working at once, in every worker; make a new link with `links create` if needed.
+
+    Example: trustpath records links revoke ann@example.com --reason "laptop stolen"
+    """
+    address = try_normalise_email(email)
+    try:
+        epoch = revoke_links(rc.store, address or "", reason)
+    except UnknownPerson:
+        raise click.ClickException(f"no person with email {terminal_text(email)!r}") from None
+    click.echo(f"revoked the links of {address}: they are now at epoch {epoch}")
 
 
 @records.command()

@@ -55,7 +55,12 @@ def _stored(row: Any) -> StoredRecord:
     )
 
 
-PROJECTIONS = {"attempt": "attempts", "ack": "acknowledgements", "feedback": "feedback"}
+PROJECTIONS = {
+    "attempt": "attempts",
+    "ack": "acknowledgements",
+    "feedback": "feedback",
+    "link_revocation": "link_revocations",
+}
 
 
 @dataclass
