@@ -31,6 +31,7 @@ class Settings:
     due_soon_days: int = 14
     records_url: str = "/api"
     max_file_bytes: int = 1_048_576
+    rate_limits: dict[str, Any] = field(default_factory=dict)  # see builder/web/ratelimit.py
     extra: dict[str, Any] = field(default_factory=dict)
 
     @property

@@ -9,9 +9,7 @@ To add a subcommand, decorate it with `@records.command()` and take the shared c
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
-import io
 import os
 import sys
 from collections.abc import Callable
@@ -20,18 +18,14 @@ from typing import Any, TypeVar
 
 import click
 
+from builder.cli.http_limits import DEFAULT_SERVER_LIMITS, server_limits, uvicorn_options
 from builder.ledger.chain import parse_anchor, verify_rows
 from builder.lifecycle.email import try_normalise_email
-from builder.markup import safe_cell, terminal_text
+from builder.markup import terminal_text
 from builder.records.identity import (
-    DEFAULT_LINK_DAYS,
-    MAX_LINK_DAYS,
     MODES,
-    SECRET_ENV,
-    WeakSecret,
-    check_secret,
 )
-from builder.records.links import UnknownPerson, personal_links, revoke_links
+from builder.records.links import revoke_links
 from builder.store.database import StorageError, Store, resolve_database_url
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -135,80 +129,6 @@ def forget(rc: RecordsContext, email: str) -> None:
     )
 
 
-@records.group()
-def links() -> None:
-    """Personal links for --identity token: make them, revoke them.
-
-    Example: trustpath records links create roster.csv --base-url https://training.example.com/
-    """
-
-
-@links.command("create")
-@click.argument("roster", type=click.Path(exists=True, dir_okay=False, path_type=Path))
-@click.option("--base-url", required=True, help="The training site's URL.")
-@click.option(
-    "--days",
-    default=DEFAULT_LINK_DAYS,
-    show_default=True,
-    type=click.IntRange(1, MAX_LINK_DAYS),
-    help="How long the links stay valid.",
-)
-@pass_records
-def links_create(rc: RecordsContext, roster: Path, base_url: str, days: int) -> None:
-    """Print `email,url` CSV: one signed personal link per person on the roster.
-
-    Uses TRUSTPATH_SECRET (the same the service runs with in --identity token mode). The token
-    is in the URL's fragment (#tp_token=…), which browsers never send to a server; the page
-    moves it to storage on first load. Each person gets a people row if they have none yet.
-
-    Example: trustpath records links create roster.csv --base-url https://training.example.com/
-    """
-    try:
-        secret = check_secret(SECRET_ENV, os.environ.get(SECRET_ENV, ""))
-    except WeakSecret as exc:
-        raise click.ClickException(f"cannot sign links: {exc}") from None
-    emails: list[str] = []
-    try:
-        with roster.open(newline="", encoding="utf-8") as fh:
-            for lineno, row in enumerate(csv.DictReader(fh), start=2):
-                email = try_normalise_email(row.get("email") or "")
-                if email is None:
-                    raise click.ClickException(
-                        f"{roster}:{lineno}: {row.get('email')!r} is not an email address"
-                    )
-                emails.append(email)
-    except (UnicodeDecodeError, csv.Error) as exc:
-        raise click.ClickException(f"{roster}: cannot read the roster: {exc}") from None
-    now = dt.datetime.now(dt.UTC)
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(["email", "url"])
-    for email, url in personal_links(rc.store, secret, emails, base_url, days, now):
-        writer.writerow([safe_cell(email), safe_cell(url)])
-    click.echo(out.getvalue(), nl=False)
-
-
-@links.command("revoke")
-@click.argument("email")
-@click.option("--reason", default="revoked by an administrator", show_default=True,
-              help="Why, recorded in the ledger entry (no personal data).")  # fmt: skip
-@pass_records
-def links_revoke(rc: RecordsContext, email: str, reason: str) -> None:
-    """Invalidate every personal link made so far for EMAIL (a `link_revocation` entry).
-
-    The service checks each request's link against the person's epoch, so the old links stop
-    working at once, in every worker; make a new link with `links create` if needed.
-
-    Example: trustpath records links revoke ann@example.com --reason "laptop stolen"
-    """
-    address = try_normalise_email(email)
-    try:
-        epoch = revoke_links(rc.store, address or "", reason)
-    except UnknownPerson:
-        raise click.ClickException(f"no person with email {terminal_text(email)!r}") from None
-    click.echo(f"revoked the links of {address}: they are now at epoch {epoch}")
-
-
 @records.command()
 @pass_records
 def migrate(rc: RecordsContext) -> None:
@@ -220,9 +140,11 @@ def migrate(rc: RecordsContext) -> None:
 
 
 def _register_reports() -> None:
+    from builder.cli.links import links
     from builder.cli.reports import add_report_commands
 
     add_report_commands(records)
+    records.add_command(links)
 
 
 _register_reports()
@@ -274,7 +196,47 @@ _register_reports()
     help="People to load before serving (default in open mode: demo/roster.csv).",
 )
 @click.option("--no-build", is_flag=True, help="Serve the existing site and manifest.")
-@click.option("--access-log/--no-access-log", default=False, show_default=True)
+@click.option(
+    "--access-log/--no-access-log",
+    default=False,
+    show_default=True,
+    help="Log every request (paths only: personal links keep their token out of URLs).",
+)
+@click.option(
+    "--limit-concurrency",
+    default=int(DEFAULT_SERVER_LIMITS["limit_concurrency"]),
+    show_default=True,
+    type=click.IntRange(1),
+    help="Connections plus requests in progress per worker; above it: 503.",
+)
+@click.option(
+    "--timeout-keep-alive",
+    default=DEFAULT_SERVER_LIMITS["timeout_keep_alive"],
+    show_default=True,
+    type=click.FloatRange(0.1),
+    help="Seconds an idle keep-alive connection stays open.",
+)
+@click.option(
+    "--header-timeout",
+    default=DEFAULT_SERVER_LIMITS["header_timeout"],
+    show_default=True,
+    type=click.FloatRange(0.1),
+    help="Seconds to send the request line and headers; then 408.",
+)
+@click.option(
+    "--body-timeout",
+    default=DEFAULT_SERVER_LIMITS["body_timeout"],
+    show_default=True,
+    type=click.FloatRange(0.1),
+    help="Seconds to send the body once the headers are in; then 408.",
+)
+@click.option(
+    "--max-header-bytes",
+    default=int(DEFAULT_SERVER_LIMITS["max_header_bytes"]),
+    show_default=True,
+    type=click.IntRange(1024),
+    help="Size of all request headers; above it: 431.",
+)
 @click.pass_context
 def serve(
     ctx: click.Context,
@@ -289,10 +251,17 @@ def serve(
     roster: Path | None,
     no_build: bool,
     access_log: bool,
+    limit_concurrency: int,
+    timeout_keep_alive: float,
+    header_timeout: float,
+    body_timeout: float,
+    max_header_bytes: int,
 ) -> None:
     """Build the site, then serve it and the records API on one origin.
 
-    Demo defaults: SQLite at .trustpath/records.db, identity `open`, the demo roster.
+    Demo defaults: SQLite at .trustpath/records.db, identity `open`, the demo roster. Every
+    answer carries the security headers; the write routes have the rate limits of the
+    `rate_limits` setting in mkdocs.yml; the server limits below apply per worker.
 
     Example: trustpath serve --database postgresql://app@db/trustpath --identity header --workers 4
     """
@@ -317,6 +286,16 @@ def serve(
         identity_header=identity_header,
         trusted_proxies=list(trusted_proxies or ("127.0.0.1/32",)),
         cors_origins=list(cors_origins),
+        rate_limits=_rate_limits(root),
+        server_limits=server_limits(
+            {
+                "limit_concurrency": limit_concurrency,
+                "timeout_keep_alive": timeout_keep_alive,
+                "header_timeout": header_timeout,
+                "body_timeout": body_timeout,
+                "max_header_bytes": max_header_bytes,
+            }
+        ),
     )
     try:
         build_app(config)  # fail here, with a message, rather than in every worker
@@ -346,7 +325,18 @@ def serve(
         proxy_headers=False,
         access_log=access_log,
         log_level="info",
+        **uvicorn_options(config.server_limits),
     )
+
+
+def _rate_limits(root: Path) -> dict[str, Any]:
+    """The `rate_limits` setting of mkdocs.yml (empty, so the defaults, without one)."""
+    from builder.config import ConfigError, load_settings
+
+    try:
+        return dict(load_settings(root).rate_limits)
+    except ConfigError:
+        return {}
 
 
 def _load_roster(store: Store, path: Path, manifest_path: Path) -> str:

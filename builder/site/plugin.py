@@ -36,6 +36,7 @@ class TrustPathConfig(Config):  # type: ignore[no-untyped-call]
     due_soon_days = c.Type(int, default=14)
     records_url = c.Type(str, default="/api")
     max_file_bytes = c.Type(int, default=1_048_576)
+    rate_limits = c.Type(dict, default={})  # read by `trustpath serve` (builder/web/ratelimit.py)
 
 
 class TrustPathPlugin(BasePlugin[TrustPathConfig]):  # type: ignore[no-untyped-call]
