@@ -33,18 +33,34 @@
     else if (user && m !== "token" && m !== "header") h["X-TrustPath-User"] = user;
     return h;
   };
+  /* The email a personal link's token names (v2.<base64url(email)>.…); null if unreadable. */
+  const tokenEmail = (token) => {
+    try {
+      const b64 = token.split(".")[1].replace(/-/g, "+").replace(/_/g, "/");
+      return new TextDecoder().decode(Uint8Array.from(atob(b64), (c) => c.charCodeAt(0)));
+    } catch (e) { return null; }
+  };
+  let offered = null; /* a link for another person, waiting for the reader to choose */
+  /* A personal link's token leaves the address bar at once (#tp_token=…, or ?tp_token= from
+     older links) and is kept in storage; it is sent only in the Authorization header. A link
+     for someone other than the person signed in is not taken silently: the banner asks. */
   const captureToken = () => {
-    const u = new URL(location.href), token = u.searchParams.get("tp_token");
+    const u = new URL(location.href), hash = new URLSearchParams(u.hash.slice(1));
+    const token = hash.get("tp_token") || u.searchParams.get("tp_token");
     if (!token) return;
-    put(TOKEN, token);
+    hash.delete("tp_token");
     u.searchParams.delete("tp_token");
+    u.hash = hash.toString();
     history.replaceState(history.state, "", u.toString());
+    const current = get(TOKEN);
+    if (!current || current === token || tokenEmail(current) === tokenEmail(token)) put(TOKEN, token);
+    else offered = token;
   };
   const needsEmail = () => mode() === "open" && !get(USER);
   /* {ok, status, data} for any answer below 500; rejects on network errors and 5xx. */
   const request = (method, path, body) =>
     fetch(url(path), { method, headers: headers(), body: body ? JSON.stringify(body) : undefined }).then((r) => {
-      if (r.status >= 500) throw new Error("HTTP " + r.status);
+      if (r.status >= 500 || r.status === 429) throw new Error("HTTP " + r.status); /* kept queued, sent later */
       return r.json().catch(() => ({})).then((data) => ({ ok: r.ok, status: r.status, data }));
     });
   const queue = () => { try { return JSON.parse(get(QUEUE) || "[]"); } catch (e) { return []; } };
@@ -75,10 +91,21 @@
     if (res.status === 409 && e.code === "stale_version") return "This page is out of date: a newer version was published. Reload the page and try again.";
     return (e.message || "Request refused") + " (HTTP " + res.status + ").";
   };
-  /* Above the content: the email box (open mode), or why nothing can be recorded. */
+  const signedIn = (box, who, signOut) => {
+    box.append(el("span", { class: "trustpath-who" }, "Signed in as " + who + ". "));
+    if (signOut) {
+      const out = el("button", { type: "button", class: "trustpath-link", "data-trustpath-signout": "" }, signOut[0]);
+      out.onclick = signOut[1];
+      box.append(out);
+    }
+  };
+  const redraw = (box) => { box.remove(); banner(); document.dispatchEvent(new CustomEvent("trustpath:identity")); };
+  /* Above the content of every page: who is signed in, with a sign-out; the email box (open
+     mode) on pages that record something; a question when a link is for another person. */
   const banner = () => {
     const inner = document.querySelector(".md-content__inner");
-    if (!inner || !document.querySelector("[data-trustpath]") || document.getElementById("trustpath-banner")) return;
+    if (!inner || document.getElementById("trustpath-banner")) return;
+    const widgets = !!document.querySelector("[data-trustpath]");
     const box = el("div", { id: "trustpath-banner", class: "trustpath-banner", role: "region", "aria-label": "Training records" });
     inner.prepend(box);
     fetch(url("/health"), { headers: { Accept: "application/json" } }).then((r) => {
@@ -86,13 +113,26 @@
       return r.json();
     }).then((h) => {
       health = h;
-      if (mode() !== "open") return box.remove();
-      const user = get(USER);
-      if (user) {
-        const change = el("button", { type: "button", class: "trustpath-link" }, "Not you?");
-        change.onclick = () => { put(USER, null); box.remove(); banner(); };
-        return box.append(el("span", null, "Recording your training as " + user + ". "), change);
+      if (mode() === "token") {
+        const token = get(TOKEN);
+        if (offered) {
+          const next = tokenEmail(offered) || "someone else", keep = offered;
+          const yes = el("button", { type: "button", class: "md-button", "data-trustpath-switch": "" }, "Switch to " + next);
+          const no = el("button", { type: "button", class: "trustpath-link", "data-trustpath-stay": "" }, "Stay signed in as " + tokenEmail(token));
+          yes.onclick = () => { put(TOKEN, keep); offered = null; redraw(box); };
+          no.onclick = () => { offered = null; redraw(box); };
+          box.setAttribute("role", "alertdialog");
+          return box.append(el("p", null, "This link is for " + next + ", but you are signed in as " + tokenEmail(token) + ". Training you record on this device counts for the person signed in."), yes, no);
+        }
+        if (token) return signedIn(box, tokenEmail(token), ["Sign out", () => { put(TOKEN, null); redraw(box); }]);
+        return widgets ? box.append(el("p", null, "Open your personal training link to sign in: nothing is recorded until then.")) : box.remove();
       }
+      if (mode() === "header") {
+        return request("GET", "/me").then((res) => res.ok ? signedIn(box, res.data.email, null) : box.remove(), () => box.remove());
+      }
+      const user = get(USER);
+      if (user) return signedIn(box, user, ["Not you? Sign out", () => { put(USER, null); redraw(box); }]);
+      if (!widgets) return box.remove();
       const form = el("form", { class: "trustpath-identity" });
       const input = el("input", { id: "tp-email", type: "email", required: "", autocomplete: "email" });
       form.append(el("label", { for: "tp-email" }, "Your work email, to record your training:"), input,
@@ -101,12 +141,11 @@
         ev.preventDefault();
         if (!/^[^@\s]+@[^@\s]+$/.test(input.value.trim())) return input.focus();
         put(USER, input.value.trim());
-        box.remove();
-        banner();
-        document.dispatchEvent(new CustomEvent("trustpath:identity"));
+        redraw(box);
       };
       box.append(form);
     }, (err) => {
+      if (!widgets) return box.remove();
       box.classList.add("trustpath-error");
       box.append(el("p", { role: "alert" }, offline(err) + " Nothing can be recorded (expected under plain mkdocs serve; use trustpath serve)."));
     });
