@@ -21,7 +21,7 @@ import click
 
 from builder.course.model import Course, CourseError, load_course
 from builder.lifecycle.due import STATUSES, DueItem, DueReport, Person, sort_items
-from builder.markup import safe_cell
+from builder.markup import safe_cell, terminal_text
 from builder.reports.aggregates import completion_table, feedback_digest, question_stats
 from builder.reports.export import csv_text
 from builder.store.database import StorageError, Store, resolve_database_url
@@ -84,7 +84,7 @@ def course_of(ctx: click.Context) -> Course:
 
 def print_table(rows: Sequence[dict[str, Any]], columns: Sequence[str]) -> None:
     """Aligned text columns with a header."""
-    cells = [[("" if r.get(c) is None else str(r.get(c))) for c in columns] for r in rows]
+    cells = [[terminal_text(r.get(c)) for c in columns] for r in rows]  # stored text: no escapes
     widths = [max([len(c)] + [len(row[i]) for row in cells]) for i, c in enumerate(columns)]
     click.echo("  ".join(c.ljust(w) for c, w in zip(columns, widths, strict=True)).rstrip())
     for row in cells:
@@ -233,7 +233,7 @@ def add_report_commands(group: click.Group) -> None:
                 + ", ".join(f"{n} {s}" for s, n in counts.items())
             )
             for e in excused:
-                click.echo(f"{e.status}: {e.email} ({e.department}): {e.reason}")
+                click.echo(terminal_text(f"{e.status}: {e.email} ({e.department}): {e.reason}"))
 
     @group.command("completion")
     @click.option(
@@ -325,12 +325,13 @@ def add_report_commands(group: click.Group) -> None:
             emit(rows, ["module", "version", "kind", "from", "recorded_at", "text"], fmt)
             return
         for mid, kinds in digest.items():
-            click.echo(f"{mid}")
+            click.echo(terminal_text(mid))
             for k, group in kinds.items():
                 click.echo(f"  {k} ({len(group)})")
                 for e in group:
                     d = e.as_dict()
-                    click.echo(f"    {d['recorded_at'][:10]} {d['from']}: {e.text}")
+                    line = f"{d['recorded_at'][:10]} {d['from']}: {e.text}"
+                    click.echo(f"    {terminal_text(line)}")
         click.echo(f"{len(rows)} feedback entries")
 
     from builder.cli.export import add_export_commands
