@@ -8,6 +8,8 @@ would hide what is on the wire (duplicate headers, 64 MiB of headers, a half-sen
 
 from __future__ import annotations
 
+import contextlib
+import datetime as dt
 import os
 import socket
 import subprocess
@@ -32,14 +34,18 @@ eve@example.com,Eve Example,Operations,operator,2026-01-05,,active,employee
 """
 
 
-def built_project(tmp: Path) -> Path:
-    """A copy of the fixture project, built (site/ and .trustpath/manifest.json), with a roster."""
+def built_project(tmp: Path, port: int = 8000, edit: dict[str, str] | None = None) -> Path:
+    """A copy of the fixture project, built (site/ and .trustpath/manifest.json), with a roster.
+
+    `port` is where it will be served (instant navigation needs the real origin); `edit`
+    maps a file under the project to a new text, written before the build.
+    """
     root = copy_fixture(tmp / "project")
-    build_site(root, site_url="http://127.0.0.1:8000/")
+    for name, text in (edit or {}).items():
+        (root / name).write_text(text, "utf-8")
+    build_site(root, site_url=f"http://127.0.0.1:{port}/")
     store = Store(f"sqlite:///{root / '.trustpath' / 'records.db'}")
     store.migrate()
-    import datetime as dt
-
     rows = parse_roster(ROSTER, {"everyone", "operator"}, source="roster.csv")
     import_roster(store, rows, dt.date.today())
     store.close()
@@ -49,9 +55,11 @@ def built_project(tmp: Path) -> Path:
 class Served:
     """`trustpath serve --no-build` on a free loopback port; stop() ends it (by its pid)."""
 
-    def __init__(self, root: Path, *args: str, env: dict[str, str] | None = None) -> None:
+    def __init__(
+        self, root: Path, *args: str, env: dict[str, str] | None = None, port: int | None = None
+    ) -> None:
         self.root = root
-        self.port = free_port()
+        self.port = port or free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.database = f"sqlite:///{root / '.trustpath' / 'records.db'}"
         environment = {
@@ -90,10 +98,8 @@ class Served:
     def raw(self, data: bytes, timeout: float = 10.0) -> bytes:
         """Send raw bytes on a new connection; everything the server answers until it closes."""
         with socket.create_connection(("127.0.0.1", self.port), timeout=timeout) as sock:
-            try:
+            with contextlib.suppress(OSError):  # the server may close mid-send: read what it said
                 sock.sendall(data)
-            except OSError:
-                pass  # the server may close mid-send (over a limit): read what it said
             return read_all(sock)
 
 
