@@ -45,6 +45,7 @@ DEFAULT_SERVER_LIMITS: dict[str, float] = {
 }
 PROTOCOL = "builder.cli.http_limits:GuardedHttpToolsProtocol"
 _MESSAGES = {
+    400: ("bad_http", "the request is not valid HTTP/1.1"),
     408: ("request_timeout", "the request was not sent in time"),
     414: ("request_line_too_long", "the request line is too long"),
     431: ("headers_too_large", "the request headers are too large"),
@@ -181,8 +182,7 @@ class GuardedHttpToolsProtocol(HttpToolsProtocol):
                 return
             raise
         except httptools.HttpParserError:
-            self._disarm()
-            self.send_400_response("Invalid HTTP request received.")
+            self._refuse(400)
         except httptools.HttpParserUpgrade:
             if self._should_upgrade():
                 self.handle_websocket_upgrade()
