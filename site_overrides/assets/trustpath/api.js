@@ -33,28 +33,19 @@
     else if (user && m !== "token" && m !== "header") h["X-TrustPath-User"] = user;
     return h;
   };
-  /* The email a personal link's token names (v2.<base64url(email)>.…); null if unreadable. */
-  const tokenEmail = (token) => {
-    try {
-      const b64 = token.split(".")[1].replace(/-/g, "+").replace(/_/g, "/");
-      return new TextDecoder().decode(Uint8Array.from(atob(b64), (c) => c.charCodeAt(0)));
-    } catch (e) { return null; }
-  };
-  let offered = null; /* a link for another person, waiting for the reader to choose */
-  /* A personal link's token leaves the address bar at once (#tp_token=…, or ?tp_token= from
-     older links) and is kept in storage; it is sent only in the Authorization header. A link
-     for someone other than the person signed in is not taken silently: the banner asks. */
+  /* The email in a token (v2.<base64url(email)>.…). */
+  const tokenEmail = (t) => { try { return decodeURIComponent(escape(atob(t.split(".")[1].replace(/-/g, "+").replace(/_/g, "/")))); } catch (e) { return null; } };
+  let offered = null; /* another person's link: the banner asks before switching */
+  /* A link's token (#tp_token=, or ?tp_token= from old links) leaves the address bar and goes to storage. */
   const captureToken = () => {
-    const u = new URL(location.href), hash = new URLSearchParams(u.hash.slice(1));
-    const token = hash.get("tp_token") || u.searchParams.get("tp_token");
+    const u = new URL(location.href), h = new URLSearchParams(u.hash.slice(1));
+    const token = h.get("tp_token") || u.searchParams.get("tp_token"), now = get(TOKEN);
     if (!token) return;
-    hash.delete("tp_token");
+    h.delete("tp_token");
     u.searchParams.delete("tp_token");
-    u.hash = hash.toString();
-    history.replaceState(history.state, "", u.toString());
-    const current = get(TOKEN);
-    if (!current || current === token || tokenEmail(current) === tokenEmail(token)) put(TOKEN, token);
-    else offered = token;
+    u.hash = h;
+    history.replaceState(history.state, "", u);
+    if (!now || tokenEmail(now) === tokenEmail(token)) put(TOKEN, token); else offered = token;
   };
   const needsEmail = () => mode() === "open" && !get(USER);
   /* {ok, status, data} for any answer below 500; rejects on network errors and 5xx. */
@@ -91,47 +82,36 @@
     if (res.status === 409 && e.code === "stale_version") return "This page is out of date: a newer version was published. Reload the page and try again.";
     return (e.message || "Request refused") + " (HTTP " + res.status + ").";
   };
-  const signedIn = (box, who, signOut) => {
-    box.append(el("span", { class: "trustpath-who" }, "Signed in as " + who + ". "));
-    if (signOut) {
-      const out = el("button", { type: "button", class: "trustpath-link", "data-trustpath-signout": "" }, signOut[0]);
-      out.onclick = signOut[1];
-      box.append(out);
-    }
-  };
-  const redraw = (box) => { box.remove(); banner(); document.dispatchEvent(new CustomEvent("trustpath:identity")); };
-  /* Above the content of every page: who is signed in, with a sign-out; the email box (open
-     mode) on pages that record something; a question when a link is for another person. */
+  const button = (text, attrs, fn) => { const b = el("button", Object.assign({ type: "button", class: "trustpath-link" }, attrs), text); b.onclick = fn; return b; };
+  /* Above every page's content: who is signed in and a sign-out, the email box (open mode) on
+     pages that record, or the question when a link is for another person. */
   const banner = () => {
-    const inner = document.querySelector(".md-content__inner");
+    const inner = document.querySelector(".md-content__inner"), widgets = !!document.querySelector("[data-trustpath]");
     if (!inner || document.getElementById("trustpath-banner")) return;
-    const widgets = !!document.querySelector("[data-trustpath]");
     const box = el("div", { id: "trustpath-banner", class: "trustpath-banner", role: "region", "aria-label": "Training records" });
+    const redraw = () => { box.remove(); banner(); document.dispatchEvent(new CustomEvent("trustpath:identity")); };
+    const who = (email, out) => box.append(el("span", null, "Signed in as " + email + ". "), ...(out ? [button(out[0], null, out[1])] : []));
     inner.prepend(box);
     fetch(url("/health"), { headers: { Accept: "application/json" } }).then((r) => {
       if (!r.ok) throw new Error("HTTP " + r.status);
       return r.json();
     }).then((h) => {
       health = h;
+      const token = get(TOKEN), user = get(USER);
       if (mode() === "token") {
-        const token = get(TOKEN);
         if (offered) {
-          const next = tokenEmail(offered) || "someone else", keep = offered;
-          const yes = el("button", { type: "button", class: "md-button", "data-trustpath-switch": "" }, "Switch to " + next);
-          const no = el("button", { type: "button", class: "trustpath-link", "data-trustpath-stay": "" }, "Stay signed in as " + tokenEmail(token));
-          yes.onclick = () => { put(TOKEN, keep); offered = null; redraw(box); };
-          no.onclick = () => { offered = null; redraw(box); };
+          const next = tokenEmail(offered), keep = offered, me = tokenEmail(token);
+          offered = null;
           box.setAttribute("role", "alertdialog");
-          return box.append(el("p", null, "This link is for " + next + ", but you are signed in as " + tokenEmail(token) + ". Training you record on this device counts for the person signed in."), yes, no);
+          return box.append(el("p", null, "This link is for " + next + ", but you are signed in as " + me + ": what you record here counts for the person signed in."),
+            button("Switch to " + next, { class: "md-button" }, () => { put(TOKEN, keep); redraw(); }),
+            button("Stay signed in as " + me, null, redraw));
         }
-        if (token) return signedIn(box, tokenEmail(token), ["Sign out", () => { put(TOKEN, null); redraw(box); }]);
+        if (token) return who(tokenEmail(token), ["Sign out", () => { put(TOKEN, null); redraw(); }]);
         return widgets ? box.append(el("p", null, "Open your personal training link to sign in: nothing is recorded until then.")) : box.remove();
       }
-      if (mode() === "header") {
-        return request("GET", "/me").then((res) => res.ok ? signedIn(box, res.data.email, null) : box.remove(), () => box.remove());
-      }
-      const user = get(USER);
-      if (user) return signedIn(box, user, ["Not you? Sign out", () => { put(USER, null); redraw(box); }]);
+      if (mode() === "header") return request("GET", "/me").then((res) => res.ok ? who(res.data.email) : box.remove(), () => box.remove());
+      if (user) return who(user, ["Not you? Sign out", () => { put(USER, null); redraw(); }]);
       if (!widgets) return box.remove();
       const form = el("form", { class: "trustpath-identity" });
       const input = el("input", { id: "tp-email", type: "email", required: "", autocomplete: "email" });
@@ -141,7 +121,7 @@
         ev.preventDefault();
         if (!/^[^@\s]+@[^@\s]+$/.test(input.value.trim())) return input.focus();
         put(USER, input.value.trim());
-        redraw(box);
+        redraw();
       };
       box.append(form);
     }, (err) => {
