@@ -22,7 +22,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from builder.store.report_migrations import REPORT_MIGRATIONS  # reports own 0100 and up
-from builder.store.security_tables import SECURITY_MIGRATIONS  # issue 15: 0200 and up
+from builder.store.security_tables import SECURITY_MIGRATIONS  # issue 15: 0300 and up
 
 PG_LOCK_KEY = 7_205_115_001  # pg_advisory_xact_lock key for migrations and ledger appends
 

@@ -1,4 +1,4 @@
-"""Storage for issue 15: link revocations and the pool of anonymous feedback (0200 and up).
+"""Storage for issue 15: link revocations and the pool of anonymous feedback (0300 and up).
 
 - `link_revocations`: the projection of `link_revocation` ledger entries, one row per
   revocation: pseudonymous person id and the person's new link epoch. A person's current
@@ -51,7 +51,7 @@ def security_tables(meta: sa.MetaData) -> None:
     )
 
 
-def m0200_security(conn: Connection) -> None:
+def m0300_security(conn: Connection) -> None:
     """link_revocations and feedback_pool."""
     meta = sa.MetaData()
     security_tables(meta)
@@ -59,7 +59,7 @@ def m0200_security(conn: Connection) -> None:
 
 
 SECURITY_MIGRATIONS: list[tuple[str, Callable[[Connection], None]]] = [
-    ("0200_security", m0200_security),
+    ("0300_security", m0300_security),
 ]
 
 _META = sa.MetaData()
