@@ -7,10 +7,14 @@ same server settings, with plain GETs and with the attempts' own POST requests (
 script: the two then differ only in what the server does). Attempts and bare runs alternate
 for --rounds rounds (the machines are shared and noisy); prints each round with the load
 average, then the medians: attempts/s with p50/p99 latency, the bare route's requests/s, the
-PostgreSQL figures (a throwaway server, two workers), and last the medians of the rounds'
-ratios.
+PostgreSQL figures (a throwaway server, two workers), the medians of the rounds' ratios, and
+last what issue 15's hardening costs: each round also serves the attempts with the security
+headers, the rate limiter (limits set high enough that every request is counted and none
+refused) and the guarded HTTP protocol all off, and the last line is the median of
+attempts/s with them on over attempts/s with them off.
 
 Targets (issue 6, SQLite, one worker): ≥ 4,000 attempts/s, p99 ≤ 50 ms, ratio ≥ 0.25.
+Target (issue 15): hardening on/off ≥ 0.90 (costs at most 10 % of graded attempts per second).
 
 Then, on SQLite and PostgreSQL, a ledger of --dashboard-rows attempts (default 200,000) from
 --dashboard-people people on the roster: the attempts' p99 while `GET /api/reports/dashboard`
@@ -122,8 +126,20 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
+GUARDED = "builder.cli.http_limits:GuardedHttpToolsProtocol"
+# High enough that no bench request is refused, so every one pays for being counted.
+COUNT_ONLY = {
+    "attempts": {"person": "100000000/minute;1000000000/hour", "address": "100000000/minute"}
+}
+
+
 def start(
-    target: str, port: int, env: dict[str, str], workers: int = 1, factory: bool = False
+    target: str,
+    port: int,
+    env: dict[str, str],
+    workers: int = 1,
+    factory: bool = False,
+    http: str = "httptools",
 ) -> subprocess.Popen[bytes]:
     cmd = [
         sys.executable,
@@ -137,7 +153,7 @@ def start(
         "--loop",
         "uvloop",
         "--http",
-        "httptools",
+        http,
         "--no-access-log",
         "--no-proxy-headers",
         "--log-level",
@@ -182,17 +198,22 @@ def wrk(url: str, seconds: int, script: Path | None = None, run: int = 0) -> dic
 
 
 def attempts_run(
-    database: str, seconds: int, workdir: Path, workers: int, run: int
+    database: str, seconds: int, workdir: Path, workers: int, run: int, hardening: bool = True
 ) -> dict[str, float]:
-    """Serve the records app on `database`, drive it with wrk, check the ledger afterwards."""
+    """Serve the records app on `database`, drive it with wrk, check the ledger afterwards.
+
+    `hardening`: security headers, rate limiter (COUNT_ONLY) and guarded protocol, or none.
+    """
     path = workdir / "manifest.json"
     path.write_text(json.dumps(manifest()))
     url = resolve_database_url(workdir, database)
-    env = {
-        "TRUSTPATH_SERVE_CONFIG": ServeConfig(database_url=url, manifest_path=str(path)).to_env()
-    }
+    config = ServeConfig(
+        database_url=url, manifest_path=str(path), rate_limits=COUNT_ONLY, hardening=hardening
+    )
+    env = {"TRUSTPATH_SERVE_CONFIG": config.to_env()}
     port = free_port()
-    proc = start("builder.web.server:app_from_env", port, env, workers, factory=True)
+    http = GUARDED if hardening else "httptools"
+    proc = start("builder.web.server:app_from_env", port, env, workers, factory=True, http=http)
     try:
         wrk(f"http://127.0.0.1:{port}/api/attempts", 2, LUA, run + 1)  # warm-up
         figures = wrk(f"http://127.0.0.1:{port}/api/attempts", seconds, LUA, run)
@@ -340,9 +361,14 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="trustpath-bench-") as tmp:
         work = Path(tmp)
         runs: list[tuple[dict[str, float], dict[str, float], dict[str, float]]] = []
+        hardening: list[float] = []  # attempts/s with the hardening on / off, per round
         for n in range(args.rounds):
             before = load()
             sqlite = attempts_run(str(work / "records.db"), args.seconds, work, 1, run=10 + 2 * n)
+            plain = attempts_run(
+                str(work / "plain.db"), args.seconds, work, 1, run=500 + 2 * n, hardening=False
+            )
+            hardening.append(sqlite["rps"] / plain["rps"])
             bare, bare_post = bare_run(args.seconds)
             runs.append((sqlite, bare, bare_post))
             print(
@@ -350,8 +376,9 @@ def main() -> None:
                 f"p99 {sqlite['p99']:.1f} ms, {sqlite['created']:,} answered 201, "
                 f"{sqlite['others']:,} other), bare {bare['rps']:,.0f} GET/s and "
                 f"{bare_post['rps']:,.0f} POST/s, ratio {sqlite['rps'] / bare['rps']:.2f} "
-                f"({sqlite['rps'] / bare_post['rps']:.2f} against POST); "
-                f"load {before} -> {load()}"
+                f"({sqlite['rps'] / bare_post['rps']:.2f} against POST); without the "
+                f"hardening {plain['rps']:,.0f} attempts/s ({plain['others']:,} other), "
+                f"on/off {hardening[-1]:.2f}; load {before} -> {load()}"
             )
         dashboard_figures(args, work)
         if not runs:
@@ -389,6 +416,11 @@ def main() -> None:
             f"against GET, {median([a['rps'] / p['rps'] for a, _, p in runs]):.2f} against the "
             f"same POSTs (medians of the rounds' ratios; targets: >= 4000 attempts/s, "
             f"p99 <= 50 ms, ratio >= 0.25; load {load()})"
+        )
+        print(
+            f"hardening cost (issue 15): attempts/s with security headers, rate limiter and "
+            f"server limits on / off = {median(hardening):.3f} (median of {len(hardening)} "
+            f"rounds: {', '.join(f'{h:.3f}' for h in hardening)}; target >= 0.90)"
         )
 
 

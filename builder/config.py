@@ -40,6 +40,7 @@ class Settings:
     role_rules: tuple[dict[str, Any], ...] = ()
     site_name: str = ""  # mkdocs.yml's site_name (not a plugin option)
     site_url: str = ""  # mkdocs.yml's site_url (not a plugin option): the default xAPI org IRI
+    rate_limits: dict[str, Any] = field(default_factory=dict)  # see builder/web/ratelimit.py
     extra: dict[str, Any] = field(default_factory=dict)
 
     @property

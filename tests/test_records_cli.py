@@ -47,7 +47,7 @@ def test_verify_ok_and_broken(store: Store):
     assert ok.exit_code == 0 and ok.output == (
         f"ledger ok: 3 rows, head {anchor}\n"
         "projections ok: acknowledgements 0, attempt_answers 0, attempts 0, feedback 3, "
-        "module_versions 0, people 1, roster_history 0\n"
+        "link_revocations 0, module_versions 0, people 1, roster_history 0\n"
     )
     unguard(store)
     raw(store, "UPDATE ledger SET payload = replace(payload, 'note 2', 'note 7') WHERE seq = 2")
@@ -84,39 +84,43 @@ def test_forget_keeps_the_chain(store: Store):
     assert again.exit_code == 1 and "no person with email 'ann@example.com'" in again.output
 
 
-def test_links_prints_signed_urls(tmp_path: Path):
+def test_links_create_prints_signed_urls(tmp_path: Path):
     roster = tmp_path / "roster.csv"
     roster.write_text(
         "email,name,department,roles,start_date,end_date,status,employment\n"
         "ann@example.com,Ann,Eng,engineer,2026-01-05,,active,employee\n"
         "Bob@Example.com,Bob,Sales,all-staff,2026-02-01,,active,contractor\n"
     )
-    secret = "0123456789abcdef-secret"
+    secret = "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"
+    database = f"sqlite:///{tmp_path / 'records.db'}"
     result = run(
-        "records",
-        "links",
-        str(roster),
-        "--base-url",
-        "https://t.example.com/?x=1",
-        "--days",
-        "2",
+        "records", "--database", database, "links", "create", str(roster),
+        "--base-url", "https://t.example.com/?x=1", "--days", "2",
         env={"TRUSTPATH_SECRET": secret},
-    )
+    )  # fmt: skip
     assert result.exit_code == 0, result.output
     rows = list(csv.DictReader(io.StringIO(result.output)))
     assert [r["email"] for r in rows] == ["ann@example.com", "bob@example.com"]
     url = urlsplit(rows[1]["url"])
-    query = parse_qs(url.query)
-    assert url.netloc == "t.example.com" and query["x"] == ["1"]
-    assert read_token(secret.encode(), query["tp_token"][0]) == "bob@example.com"
+    fragment = parse_qs(url.fragment)
+    assert url.netloc == "t.example.com" and parse_qs(url.query) == {"x": ["1"]}
+    assert "tp_token" not in url.query  # never in the part of a URL servers log
+    claims = read_token(secret.encode(), fragment["tp_token"][0])
+    store = Store(database)
+    assert claims.email == "bob@example.com" and claims.link.epoch == 0
+    assert claims.link.person_id == store.person("bob@example.com")["person_id"]
+    store.close()
     with pytest.raises(Exception, match="expired"):
-        read_token(secret.encode(), query["tp_token"][0], now=time.time() + 3 * 86400)
+        read_token(secret.encode(), fragment["tp_token"][0], now=time.time() + 3 * 86400)
 
 
-def test_links_needs_the_secret(tmp_path: Path):
+@pytest.mark.parametrize("secret", ["", "a", "0123456789abcdef-secret", "x" * 64])
+def test_links_create_needs_a_strong_secret(tmp_path: Path, secret: str):
     roster = tmp_path / "roster.csv"
     roster.write_text("email\nann@example.com\n")
     result = run(
-        "records", "links", str(roster), "--base-url", "https://t/", env={"TRUSTPATH_SECRET": ""}
-    )
-    assert result.exit_code == 1 and "set TRUSTPATH_SECRET" in result.output
+        "records", "--database", f"sqlite:///{tmp_path / 'r.db'}", "links", "create",
+        str(roster), "--base-url", "https://t/", env={"TRUSTPATH_SECRET": secret},
+    )  # fmt: skip
+    assert result.exit_code == 1
+    assert "TRUSTPATH_SECRET is too weak: it needs 32 random bytes" in result.output

@@ -115,8 +115,10 @@ def validate(project: Project, fmt: str, strict: bool) -> None:
 
     Example: trustpath validate --format github --strict
     """
+    from builder.curriculum.checks import check_raw_html
+
     result = project.load()
-    diagnostics = sort_diagnostics(result.diagnostics)
+    diagnostics = sort_diagnostics([*result.diagnostics, *check_raw_html(result.curriculum)])
     if fmt == "json":
         click.echo(format_json(diagnostics))
     else:

@@ -9,24 +9,23 @@ To add a subcommand, decorate it with `@records.command()` and take the shared c
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
-import io
 import os
 import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TypeVar
-from urllib.parse import urlencode, urlsplit, urlunsplit
 
 import click
 
+from builder.cli.http_limits import DEFAULT_SERVER_LIMITS, server_limits, uvicorn_options
 from builder.cli.main import TrustPathGroup
-from builder.cli.roster import ENCODING_HELP, MAP_HELP, load_roster
+from builder.cli.roster import load_roster
 from builder.ledger.chain import parse_anchor
 from builder.lifecycle.email import try_normalise_email
 from builder.markup import terminal_text
-from builder.records.identity import MODES, SECRET_ENV, make_token
+from builder.records.identity import MODES
+from builder.records.links import revoke_links
 from builder.store.database import StorageError, Store, resolve_database_url
 from builder.store.verify import verify_all
 
@@ -125,63 +124,13 @@ def forget(rc: RecordsContext, email: str) -> None:
     address = try_normalise_email(email)
     person = rc.store.person(address) if address else None
     if person is None or address is None:
-        raise click.ClickException(f"no person with email '{email}'")
+        raise click.ClickException(f"no person with email '{terminal_text(email)}'")
+    revoke_links(rc.store, address, "forget")  # their links die with their personal data
     rc.store.forget(address)
     click.echo(
         f"forgot {address}: person {person['person_id']} has no personal data left; "
         "the ledger still verifies"
     )
-
-
-def _with_token(base_url: str, token: str) -> str:
-    parts = urlsplit(base_url)
-    query = "&".join(p for p in (parts.query, urlencode({"tp_token": token})) if p)
-    return urlunsplit(parts._replace(query=query))
-
-
-@records.command()
-@click.argument("roster", type=click.Path(exists=True, dir_okay=False, path_type=Path))
-@click.option("--base-url", required=True, help="The training site's URL.")
-@click.option(
-    "--days",
-    default=30,
-    show_default=True,
-    type=click.IntRange(1, 3650),
-    help="How long the links stay valid.",
-)
-@click.option("--map", "map_spec", metavar="NAME|FILE", help=MAP_HELP)
-@click.option("--encoding", metavar="CODEC", help=ENCODING_HELP)
-@click.pass_context
-def links(
-    ctx: click.Context,
-    roster: Path,
-    base_url: str,
-    days: int,
-    map_spec: str | None,
-    encoding: str | None,
-) -> None:
-    """Print `email,url` CSV: one signed personal link per person on the roster.
-
-    Reads the roster exactly as `records roster import` does (same map, same checks, same
-    messages). Uses TRUSTPATH_SECRET (the same the service runs with in --identity token mode).
-
-    Example: trustpath records links roster.csv --base-url https://training.example.com/ --days 14
-    """
-    from builder.cli.reports import course_of
-
-    secret = os.environ.get(SECRET_ENV, "").encode("utf-8")
-    if len(secret) < 16:
-        raise click.ClickException(f"set {SECRET_ENV} (16 characters or more) to sign links")
-    root = Path(getattr(ctx.find_root().obj, "root", "."))
-    read = load_roster(root, roster, list(course_of(ctx).roles), map_spec, encoding)
-    expires = int((dt.datetime.now(dt.UTC) + dt.timedelta(days=days)).timestamp())
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(["email", "url"])
-    for row in read.rows:
-        token = make_token(secret, row.email, expires)
-        writer.writerow([row.email, _with_token(base_url, token)])
-    click.echo(out.getvalue(), nl=False)
 
 
 @records.command()
@@ -195,9 +144,11 @@ def migrate(rc: RecordsContext) -> None:
 
 
 def _register_reports() -> None:
+    from builder.cli.links import links
     from builder.cli.reports import add_report_commands
 
     add_report_commands(records)
+    records.add_command(links)
 
 
 _register_reports()
@@ -249,7 +200,47 @@ _register_reports()
     help="People to load before serving (default in open mode: demo/roster.csv).",
 )
 @click.option("--no-build", is_flag=True, help="Serve the existing site and manifest.")
-@click.option("--access-log/--no-access-log", default=False, show_default=True)
+@click.option(
+    "--access-log/--no-access-log",
+    default=False,
+    show_default=True,
+    help="Log every request (paths only: personal links keep their token out of URLs).",
+)
+@click.option(
+    "--limit-concurrency",
+    default=int(DEFAULT_SERVER_LIMITS["limit_concurrency"]),
+    show_default=True,
+    type=click.IntRange(1),
+    help="Connections plus requests in progress per worker; above it: 503.",
+)
+@click.option(
+    "--timeout-keep-alive",
+    default=DEFAULT_SERVER_LIMITS["timeout_keep_alive"],
+    show_default=True,
+    type=click.FloatRange(0.1),
+    help="Seconds an idle keep-alive connection stays open.",
+)
+@click.option(
+    "--header-timeout",
+    default=DEFAULT_SERVER_LIMITS["header_timeout"],
+    show_default=True,
+    type=click.FloatRange(0.1),
+    help="Seconds to send the request line and headers; then 408.",
+)
+@click.option(
+    "--body-timeout",
+    default=DEFAULT_SERVER_LIMITS["body_timeout"],
+    show_default=True,
+    type=click.FloatRange(0.1),
+    help="Seconds to send the body once the headers are in; then 408.",
+)
+@click.option(
+    "--max-header-bytes",
+    default=int(DEFAULT_SERVER_LIMITS["max_header_bytes"]),
+    show_default=True,
+    type=click.IntRange(1024),
+    help="Size of all request headers; above it: 431.",
+)
 @click.pass_context
 def serve(
     ctx: click.Context,
@@ -264,10 +255,17 @@ def serve(
     roster: Path | None,
     no_build: bool,
     access_log: bool,
+    limit_concurrency: int,
+    timeout_keep_alive: float,
+    header_timeout: float,
+    body_timeout: float,
+    max_header_bytes: int,
 ) -> None:
     """Build the site, then serve it and the records API on one origin.
 
-    Demo defaults: SQLite at .trustpath/records.db, identity `open`, the demo roster.
+    Demo defaults: SQLite at .trustpath/records.db, identity `open`, the demo roster. Every
+    answer carries the security headers; the write routes have the rate limits of the
+    `rate_limits` setting in mkdocs.yml; the server limits below apply per worker.
 
     Example: trustpath serve --database postgresql://app@db/trustpath --identity header --workers 4
     """
@@ -292,6 +290,16 @@ def serve(
         identity_header=identity_header,
         trusted_proxies=list(trusted_proxies or ("127.0.0.1/32",)),
         cors_origins=list(cors_origins),
+        rate_limits=_rate_limits(root),
+        server_limits=server_limits(
+            {
+                "limit_concurrency": limit_concurrency,
+                "timeout_keep_alive": timeout_keep_alive,
+                "header_timeout": header_timeout,
+                "body_timeout": body_timeout,
+                "max_header_bytes": max_header_bytes,
+            }
+        ),
     )
     try:
         build_app(config)  # fail here, with a message, rather than in every worker
@@ -321,7 +329,18 @@ def serve(
         proxy_headers=False,
         access_log=access_log,
         log_level="info",
+        **uvicorn_options(config.server_limits),
     )
+
+
+def _rate_limits(root: Path) -> dict[str, Any]:
+    """The `rate_limits` setting of mkdocs.yml (empty, so the defaults, without one)."""
+    from builder.config import ConfigError, load_settings
+
+    try:
+        return dict(load_settings(root).rate_limits)
+    except ConfigError:
+        return {}
 
 
 def _load_roster(store: Store, root: Path, path: Path, manifest_path: Path) -> str:

@@ -22,7 +22,7 @@ import click
 from builder.course.model import Course, CourseError, load_course
 from builder.errors import TrustPathError
 from builder.lifecycle.due import STATUSES
-from builder.markup import safe_cell
+from builder.markup import safe_cell, terminal_text
 from builder.reports.answers import (
     FEEDBACK_COLUMNS,
     QUESTION_COLUMNS,
@@ -98,7 +98,7 @@ def course_of(ctx: click.Context) -> Course:
 
 def print_table(rows: Sequence[dict[str, Any]], columns: Sequence[str]) -> None:
     """Aligned text columns with a header."""
-    cells = [[("" if r.get(c) is None else str(r.get(c))) for c in columns] for r in rows]
+    cells = [[terminal_text(r.get(c)) for c in columns] for r in rows]  # stored text: no escapes
     widths = [max([len(c)] + [len(row[i]) for row in cells]) for i, c in enumerate(columns)]
     click.echo("  ".join(c.ljust(w) for c, w in zip(columns, widths, strict=True)).rstrip())
     for row in cells:
@@ -213,7 +213,7 @@ def add_report_commands(group: click.Group) -> None:
                 + ", ".join(f"{n} {s}" for s, n in counts.items())
             )
             for e in table.excused:
-                click.echo(f"{e.status}: {e.email} ({e.department}): {e.reason}")
+                click.echo(terminal_text(f"{e.status}: {e.email} ({e.department}): {e.reason}"))
 
     @group.command("completion")
     @click.option(
@@ -306,13 +306,14 @@ def add_report_commands(group: click.Group) -> None:
         last: tuple[str, str] | None = None
         for e in entries:
             if last is None or e.module != last[0]:
-                click.echo(e.module)
+                click.echo(terminal_text(e.module))
             if last != (e.module, e.kind):
                 count = sum(1 for x in entries if (x.module, x.kind) == (e.module, e.kind))
                 click.echo(f"  {e.kind} ({count})")
             last = (e.module, e.kind)
             d = e.as_dict()
-            click.echo(f"    {d['recorded_at'][:10]} {d['from']}: {e.text}")
+            line = f"{d['recorded_at'][:10]} {d['from']}: {e.text}"
+            click.echo(f"    {terminal_text(line)}")
         click.echo(f"{len(rows)} feedback entries")
 
     @group.command("unknown")

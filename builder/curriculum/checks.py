@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, Any
 
@@ -321,3 +322,46 @@ def check_cross_references(
             )
         )
     return Curriculum(modules=by_module, roles=by_role, catalogue=catalogue), found
+
+
+_RAW_HTML = re.compile(r"<(?:[A-Za-z][A-Za-z0-9-]*|/[A-Za-z][A-Za-z0-9-]*|!--)[^<>]*>?")
+
+
+def check_raw_html(curriculum: Curriculum) -> list[Diagnostic]:
+    """A `raw-html` warning for each front-matter or role string holding an HTML tag.
+
+    TrustPath escapes these strings wherever it shows them (titles, summaries, quiz text), so
+    the tag is shown as text, never run; the warning says so before readers see `<b>` on the
+    page. Called by `trustpath validate`, not by the site build (strict builds fail on
+    warnings, and escaping already makes the site safe).
+    """
+    found: list[Diagnostic] = []
+
+    def scan(rel: str, smap: SourceMap, path: PathKey, value: str | None) -> None:
+        match = _RAW_HTML.search(value or "")
+        if match is not None:
+            found.append(
+                warning(
+                    rel,
+                    smap.at(path),
+                    "raw-html",
+                    f"'{'.'.join(str(p) for p in path)}' holds raw HTML {match.group()!r}: it is "
+                    "shown as text, never rendered; write plain text (or Markdown where allowed)",
+                )
+            )
+
+    for m in curriculum.modules.values():
+        for name in ("title", "summary", "objective", "owner"):
+            scan(m.path, m.source_map, (name,), getattr(m, name))
+        scan(m.path, m.source_map, ("acknowledge", "statement"), m.acknowledge)
+        for qi, q in enumerate(m.quiz.questions if m.quiz else ()):
+            base: PathKey = ("quiz", "questions", qi)
+            scan(m.path, m.source_map, (*base, "prompt"), q.prompt)
+            scan(m.path, m.source_map, (*base, "explain"), q.explain)
+            for ci, c in enumerate(q.choices):
+                scan(m.path, m.source_map, (*base, "choices", ci, "text"), c.text)
+                scan(m.path, m.source_map, (*base, "choices", ci, "feedback"), c.feedback)
+    for r in curriculum.roles.values():
+        scan(r.path, r.source_map, ("title",), r.title)
+        scan(r.path, r.source_map, ("description",), r.description)
+    return found

@@ -13,6 +13,7 @@ count a record the chain does not hold.
 | `feedback`    | one `feedback` row (person left out when anonymous)                  |
 | `roster`      | one `roster_history` row per changed field                           |
 | `publication` | one `module_versions` row for the first entry of a module version    |
+| `link_revocation` | one `link_revocations` row: the person's new link epoch          |
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ PROJECTED = {
     "feedback": "feedback",
     "roster": "roster_history",
     "publication": "module_versions",
+    "link_revocation": "link_revocations",
 }
 # The roster fields a `roster` entry may carry: never a name or an email (DESIGN §11).
 ROSTER_FIELDS = frozenset(
@@ -123,6 +125,18 @@ def project(
                     "changed_at": changed_at,
                 },
             )
+    elif kind == "link_revocation":
+        yield (
+            "link_revocations",
+            {
+                "seq": seq,
+                "revocation_id": payload["id"],
+                "person_id": person,
+                "epoch": payload["epoch"],
+                "reason": payload["reason"],
+                "recorded_at": recorded_at,
+            },
+        )
     elif kind == "publication":
         yield (
             "module_versions",

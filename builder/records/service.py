@@ -11,9 +11,12 @@ the ledger before its error is returned, so a replay is answered even after the 
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import datetime as dt
 import functools
 import hashlib
 import json
+import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, TypeVar
@@ -32,11 +35,15 @@ from builder.course.grading import (
 from builder.course.model import Course, course_from_manifest
 from builder.records.errors import ApiError
 from builder.records.identity import Identity, IdentityConfig
+from builder.records.links import link_refusal
 from builder.records.me import not_on_roster, on_roster, person_statuses
+from builder.records.started import check_started_at
 from builder.records.writer import GroupWriter, WriteFailed
 from builder.store.database import Duplicate, PendingRecord, Store, StoredRecord
+from builder.store.security_tables import day_stamp
 
 T = TypeVar("T")
+log = logging.getLogger("trustpath.records")
 PAYLOAD_FORMAT = 1
 
 
@@ -60,6 +67,11 @@ def _roles(stored: str | None) -> list[str]:
     return [r for r in roles if isinstance(r, str)] if isinstance(roles, list) else []
 
 
+def _today() -> str:
+    """Today's date in UTC (YYYY-MM-DD): the unit anonymous feedback is dated in."""
+    return dt.datetime.now(dt.UTC).date().isoformat()
+
+
 def _grading(exc: GradingError) -> ApiError:
     return ApiError(exc.status, exc.code, exc.message, exc.details)
 
@@ -73,6 +85,8 @@ class RecordsService:
     identity: IdentityConfig
     admin_token: str | None = None
     writer: GroupWriter | None = None
+    release_seconds: float = 300.0  # how often pooled anonymous feedback of past days is chained
+    _releaser: asyncio.Task[None] | None = None
 
     @functools.cached_property
     def course(self) -> Course:
@@ -85,10 +99,32 @@ class RecordsService:
         await asyncio.to_thread(self.store.record_module_versions, self.manifest)
         self.writer = GroupWriter(self.store)
         self.writer.start()
+        self._releaser = asyncio.get_running_loop().create_task(self._release_loop())
 
     async def stop(self) -> None:
+        if self._releaser is not None:
+            self._releaser.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._releaser
         if self.writer is not None:
             await self.writer.stop()
+
+    async def _release_loop(self) -> None:
+        """Chain the anonymous feedback of days that are over, now and every release_seconds."""
+        while True:
+            try:
+                await asyncio.to_thread(self.store.release_feedback, _today())
+            except Exception as exc:  # the database is down: try again next round
+                log.warning("could not release pooled anonymous feedback: %s", exc)
+            await asyncio.sleep(self.release_seconds)
+
+    async def check_link(self, identity: Identity) -> None:
+        """ApiError 401 when a personal link names another person or an old epoch (revoked)."""
+        if identity.link is None:
+            return
+        refusal = link_refusal(identity, await self.read(self.store.link_state, identity.email))
+        if refusal is not None:
+            raise refusal
 
     async def read(self, fn: Callable[..., T], *args: Any) -> T:
         """Run a read: inline on SQLite (microseconds), on a thread for a networked database."""
@@ -159,7 +195,8 @@ class RecordsService:
             except GradingError as exc:
                 raise _grading(exc) from None
             graded.append(grade)
-            payload = {
+            started = check_started_at(body.get("started_at"), dt.datetime.now(dt.UTC))
+            payload: dict[str, Any] = {
                 "v": PAYLOAD_FORMAT,
                 "version": module["version"],
                 "content_sha256": module["content_sha256"],
@@ -169,12 +206,15 @@ class RecordsService:
                 "score_percent": grade.score_percent,
                 "pass_mark": grade.pass_mark,
                 "passed": grade.passed,
-                "started_at": body.get("started_at"),
+                "started_at": started.value,
                 "questions": [
                     {"id": q.id, "selected": list(q.selected), "correct": q.correct}
                     for q in grade.questions
                 ],
             }
+            if started.flag is not None:  # clamped: say so, and keep what the client claimed
+                payload["started_at_flag"] = started.flag
+                payload["started_at_claimed"] = started.claimed
             projection = {
                 "attempt_id": attempt_id,
                 "module": module["id"],
@@ -182,7 +222,7 @@ class RecordsService:
                 "content_sha256": module["content_sha256"],
                 "score": grade.score,
                 "passed": grade.passed,
-                "started_at": body.get("started_at"),
+                "started_at": started.value,
             }
             return PendingRecord(
                 "attempt", attempt_id, identity.email, module["id"], digest, payload, projection
@@ -333,7 +373,30 @@ class RecordsService:
                 "seq": stored.seq,
             }
 
+        if anonymous:
+            return await self._pool_feedback(body, pending(body_digest(body)))
         return await self._record(identity, body, pending, "feedback", feedback_id, answer)
+
+    async def _pool_feedback(
+        self, body: dict[str, Any], record: PendingRecord
+    ) -> tuple[int, dict[str, Any]]:
+        """Anonymous feedback waits in the pool until its day is over (no seq, day-only time)."""
+        day = _today()
+        try:
+            found = await asyncio.to_thread(self.store.pool_feedback, record, day)
+        except Exception as exc:
+            log.error("could not pool anonymous feedback: %s", exc)
+            raise ApiError(503, "storage_unavailable", "could not store the feedback") from None
+        if found is not None and found.body_sha256 != record.body_sha256:
+            raise ApiError(
+                409,
+                "conflicting_replay",
+                f"feedback id {record.client_id} was already recorded with a different body",
+                {"id": record.client_id},
+            )
+        when = found.recorded_at[:10] if found is not None else day
+        answer = {"feedback_id": record.client_id, "recorded_at": day_stamp(when), "seq": None}
+        return (201 if found is None else 200), answer
 
     # -- reads -----------------------------------------------------------------------------
 

@@ -27,11 +27,19 @@ from builder.ledger.entries import (
     Duplicate,
     PendingRecord,
     StoredRecord,
+    _stored,
     new_person_id,
 )
-from builder.store.chain_writes import append_entries, lock_for_writing
+from builder.store.chain_writes import (
+    append_entries,
+    insert_rows,
+    lock_for_writing,
+    resolve_people,
+    utc_now,
+)
 from builder.store.entries import publication_entry
 from builder.store.migrations import _v1_tables, apply_migrations
+from builder.store.security_tables import LINK_STATE_SQL, pool_insert, pool_release
 from builder.store.sqlite_append import append_batch, open_writer, stored_row
 
 DATABASE_ENV = "TRUSTPATH_DATABASE_URL"
@@ -227,6 +235,48 @@ class Store:
         """Erase a person's personal data; their ledger rows stay, pseudonymous."""
         with self.transaction(write=True) as conn:
             return conn.execute(sa.delete(PEOPLE).where(PEOPLE.c.email == email)).rowcount > 0
+
+    def ensure_people(self, emails: list[str]) -> dict[str, str]:
+        """email -> person_id for every email, adding a `seen` person for each unknown one."""
+        with self.transaction(write=True) as conn:
+            lock_for_writing(conn)
+            return resolve_people(conn, set(emails), utc_now())
+
+    def link_state(self, email: str) -> tuple[str, int] | None:
+        """(person_id, link epoch) of an email, None without a people row (checked per request)."""
+        params = {"email": email}
+        if self.kind == "sqlite":
+            row = self._reader().execute(LINK_STATE_SQL, params).fetchone()
+        else:
+            with self.transaction() as conn:
+                row = conn.exec_driver_sql(self._sql(LINK_STATE_SQL), params).first()
+        return (row[0], int(row[1] or 0)) if row else None
+
+    def pool_feedback(self, record: PendingRecord, day: str) -> StoredRecord | None:
+        """Keep anonymous feedback out of the chain until its day is over (see security_tables).
+
+        None when pooled now; the stored or pooled row when this id was seen before.
+        """
+        with self.transaction(write=True) as conn:
+            lock_for_writing(conn)
+            row = conn.execute(
+                sa.select(LEDGER).where(
+                    LEDGER.c.kind == record.kind, LEDGER.c.client_id == record.client_id
+                )
+            ).first()
+            if row is not None:
+                return _stored(row)
+            return pool_insert(conn, record, day)
+
+    def release_feedback(self, before_day: str) -> int:
+        """Chain the pooled anonymous feedback of days before `before_day`; how many rows."""
+        with self.transaction(write=True) as conn:
+            lock_for_writing(conn)
+
+            def insert(table: str, rows: list[dict[str, Any]]) -> None:
+                insert_rows(conn, table, rows)
+
+            return pool_release(conn, before_day, self.head(conn), insert)
 
     def history(self, person_id: str) -> tuple[set[tuple[str, int]], set[tuple[str, int]]]:
         """(module, version) pairs the person passed, and those they acknowledged."""

@@ -22,6 +22,7 @@ from sqlalchemy.engine import Connection
 
 from builder.store.chain_writes import lock_for_writing, utc_now
 from builder.store.report_migrations import REPORT_MIGRATIONS  # reports own 0100 and up
+from builder.store.security_tables import SECURITY_MIGRATIONS  # issue 15: 0300 and up
 
 
 def _v1_tables(meta: sa.MetaData) -> None:
@@ -144,6 +145,33 @@ def m0002_ledger_append_only(conn: Connection) -> None:
 APPEND_ONLY = ("attempts", "acknowledgements", "feedback", "roster_history", "module_versions")
 
 
+def _append_only(conn: Connection, tables: tuple[str, ...]) -> None:
+    """Triggers refusing UPDATE and DELETE (and TRUNCATE) on projections; PostgreSQL rights."""
+    for table in tables:
+        if conn.dialect.name == "postgresql":
+            conn.exec_driver_sql(
+                f"CREATE TRIGGER {table}_append_only BEFORE UPDATE OR DELETE ON {table} "
+                "FOR EACH ROW EXECUTE FUNCTION trustpath_ledger_append_only()"
+            )
+            conn.exec_driver_sql(
+                f"CREATE TRIGGER {table}_no_truncate BEFORE TRUNCATE ON {table} "
+                "FOR EACH STATEMENT EXECUTE FUNCTION trustpath_ledger_append_only()"
+            )
+            conn.exec_driver_sql(f"REVOKE UPDATE, DELETE, TRUNCATE ON {table} FROM PUBLIC")
+        else:
+            for op in ("UPDATE", "DELETE"):
+                conn.exec_driver_sql(
+                    f"CREATE TRIGGER {table}_no_{op.lower()} BEFORE {op} ON {table} BEGIN "
+                    f"SELECT RAISE(ABORT, '{table} is a projection of the ledger: {op} refused'); "
+                    "END"
+                )
+
+
+def m0301_link_revocations_append_only(conn: Connection) -> None:
+    """`link_revocations` is a projection of `link_revocation` entries: append-only too."""
+    _append_only(conn, ("link_revocations",))
+
+
 def m0200_chain_everything(conn: Connection) -> None:
     """Every table a report reads becomes a projection of the ledger.
 
@@ -160,25 +188,7 @@ def m0200_chain_everything(conn: Connection) -> None:
     conn.exec_driver_sql("ALTER TABLE roster_history ADD COLUMN seq BIGINT")
     conn.exec_driver_sql("CREATE INDEX roster_history_seq ON roster_history (seq)")
     chain_legacy_rows(conn)
-    if conn.dialect.name == "postgresql":
-        for table in APPEND_ONLY:
-            conn.exec_driver_sql(
-                f"CREATE TRIGGER {table}_append_only BEFORE UPDATE OR DELETE ON {table} "
-                "FOR EACH ROW EXECUTE FUNCTION trustpath_ledger_append_only()"
-            )
-            conn.exec_driver_sql(
-                f"CREATE TRIGGER {table}_no_truncate BEFORE TRUNCATE ON {table} "
-                "FOR EACH STATEMENT EXECUTE FUNCTION trustpath_ledger_append_only()"
-            )
-            conn.exec_driver_sql(f"REVOKE UPDATE, DELETE, TRUNCATE ON {table} FROM PUBLIC")
-    else:
-        for table in APPEND_ONLY:
-            for op in ("UPDATE", "DELETE"):
-                conn.exec_driver_sql(
-                    f"CREATE TRIGGER {table}_no_{op.lower()} BEFORE {op} ON {table} BEGIN "
-                    f"SELECT RAISE(ABORT, '{table} is a projection of the ledger: {op} refused'); "
-                    "END"
-                )
+    _append_only(conn, APPEND_ONLY)
 
 
 MIGRATIONS: list[tuple[str, Callable[[Connection], None]]] = [
@@ -186,6 +196,8 @@ MIGRATIONS: list[tuple[str, Callable[[Connection], None]]] = [
     ("0002_ledger_append_only", m0002_ledger_append_only),
     *REPORT_MIGRATIONS,
     ("0200_chain_everything", m0200_chain_everything),
+    *SECURITY_MIGRATIONS,
+    ("0301_link_revocations_append_only", m0301_link_revocations_append_only),
 ]
 
 

@@ -42,6 +42,10 @@ SEQ_TABLES: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
         ("person_id", "old_value", "new_value", "effective_on", "changed_at"),
     ),
     "attempt_answers": (("seq", "question"), ("module", "version", "selected", "correct")),
+    "link_revocations": (
+        ("seq",),
+        ("revocation_id", "person_id", "epoch", "reason", "recorded_at"),
+    ),
 }  # fmt: skip
 PEOPLE_FIELDS = (
     "department", "title", "roles", "start_date", "end_date", "status", "employment", "note",

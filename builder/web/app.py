@@ -14,6 +14,7 @@ from typing import Any
 
 import orjson
 from starlette.applications import Starlette
+from starlette.datastructures import Headers
 from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
 from starlette.middleware.cors import CORSMiddleware
@@ -21,13 +22,17 @@ from starlette.requests import Request
 from starlette.responses import FileResponse, PlainTextResponse, Response
 from starlette.routing import BaseRoute, Mount, Route
 from starlette.staticfiles import StaticFiles
+from starlette.types import Scope
 
 from builder.records.errors import ApiError
 from builder.records.identity import Identity
 from builder.records.service import RecordsService
 from builder.web.admin import report_routes
+from builder.web.duplicates import DuplicateKey, check_duplicate_keys
 from builder.web.openapi import openapi_document
+from builder.web.ratelimit import RateLimiter, RouteLimits, parse_rate_limits
 from builder.web.schemas import validate_body
+from builder.web.security import SecurityHeaders
 
 MAX_BODY = 64 * 1024
 log = logging.getLogger("trustpath.records")
@@ -63,7 +68,7 @@ async def read_json(request: Request) -> Any:
                 413, "body_too_large", f"the body is over {MAX_BODY} bytes", {"limit": MAX_BODY}
             )
     try:  # orjson: strict RFC 8259 (no NaN, no lone surrogates), UTF-8 checked, ~5x json
-        return orjson.loads(data)
+        parsed = orjson.loads(data)
     except orjson.JSONDecodeError as exc:
         try:
             data.decode("utf-8")
@@ -77,6 +82,18 @@ async def read_json(request: Request) -> Any:
         if str(exc).startswith("depth limit exceeded"):
             raise ApiError(400, "too_deep", "the body is nested too deeply") from None
         raise ApiError(400, "malformed_json", f"the body is not JSON: {exc}") from None
+    try:
+        check_duplicate_keys(data, parsed)
+    except DuplicateKey as dup:
+        raise ApiError(
+            400,
+            "duplicate_key",
+            f"the body names the key '{dup.key}' twice: send each key once",
+            {"key": dup.key},
+        ) from None
+    except RecursionError:
+        raise ApiError(400, "too_deep", "the body is nested too deeply") from None
+    return parsed
 
 
 def _service(request: Request) -> RecordsService:
@@ -84,9 +101,48 @@ def _service(request: Request) -> RecordsService:
     return service
 
 
-def _identity(request: Request) -> Identity:
-    host = request.client.host if request.client else None
-    return _service(request).identity.resolve(request.headers, host)
+IDENTITY_STATE = "trustpath_identity"
+
+
+async def identity_of(scope: Scope) -> Identity:
+    """The identity of a request, resolved once (the rate limiter and the route share it).
+
+    400 when an identity header (Authorization, X-TrustPath-User, the proxy's header) appears
+    more than once; 401 when no identity can be trusted or a personal link was revoked.
+    """
+    state = scope.setdefault("state", {})
+    known = state.get(IDENTITY_STATE)
+    if known is not None:
+        return known  # type: ignore[no-any-return]
+    service: RecordsService = scope["app"].state.records
+    names = service.identity.header_names()
+    seen: set[bytes] = set()
+    for name, _ in scope["headers"]:
+        if name in names:
+            if name in seen:
+                raise ApiError(
+                    400,
+                    "duplicate_header",
+                    f"the {name.decode('latin-1')} header appears more than once: send it once",
+                    {"header": name.decode("latin-1")},
+                )
+            seen.add(name)
+    client = scope.get("client")
+    identity = service.identity.resolve(Headers(scope=scope), client[0] if client else None)
+    await service.check_link(identity)
+    state[IDENTITY_STATE] = identity
+    return identity
+
+
+async def _email_or_none(scope: Scope) -> str | None:
+    try:
+        return (await identity_of(scope)).email
+    except ApiError:  # the route itself answers 400/401
+        return None
+
+
+async def _identity(request: Request) -> Identity:
+    return await identity_of(request.scope)
 
 
 Submit = Callable[[RecordsService, Identity, dict[str, Any]], Awaitable[tuple[int, dict[str, Any]]]]
@@ -94,7 +150,7 @@ Submit = Callable[[RecordsService, Identity, dict[str, Any]], Awaitable[tuple[in
 
 def _post_route(path: str, kind: str, submit: Submit) -> Route:
     async def endpoint(request: Request) -> Response:
-        identity = _identity(request)
+        identity = await _identity(request)
         body = validate_body(kind, await read_json(request))
         status, result = await submit(_service(request), identity, body)
         return JSONResponse(result, status_code=status)
@@ -103,7 +159,7 @@ def _post_route(path: str, kind: str, submit: Submit) -> Route:
 
 
 async def me(request: Request) -> Response:
-    return JSONResponse(await _service(request).me(_identity(request)))
+    return JSONResponse(await _service(request).me(await _identity(request)))
 
 
 async def health(request: Request) -> Response:
@@ -158,9 +214,17 @@ async def on_server_error(request: Request, exc: Exception) -> Response:
 
 
 def create_app(
-    service: RecordsService, site_dir: Path | None = None, cors_origins: tuple[str, ...] = ()
+    service: RecordsService,
+    site_dir: Path | None = None,
+    cors_origins: tuple[str, ...] = (),
+    rate_limits: list[RouteLimits] | None = None,
+    hardening: bool = True,
 ) -> Starlette:
-    """The app: API routes, report routes, then the static site (when given) at /."""
+    """The app: API routes, report routes, then the static site (when given) at /.
+
+    `rate_limits` default to `parse_rate_limits(None)`. `hardening=False` drops the security
+    headers and the rate limiter: only the benchmark uses it, to measure what they cost.
+    """
     reports = report_routes()
     routes: list[BaseRoute] = [
         _post_route("/api/attempts", "attempt", RecordsService.submit_attempt),
@@ -187,7 +251,7 @@ def create_app(
         finally:
             await service.stop()
 
-    middleware = []
+    middleware = [Middleware(SecurityHeaders)] if hardening else []
     if cors_origins:
         middleware.append(
             Middleware(
@@ -195,7 +259,17 @@ def create_app(
                 allow_origins=list(cors_origins),
                 allow_methods=["GET", "POST"],
                 allow_headers=["Content-Type", "Authorization", "X-TrustPath-User"],
+                expose_headers=["Retry-After"],
                 max_age=600,
+            )
+        )
+    if hardening:  # inside CORS, so a 429 still carries the CORS headers
+        middleware.append(
+            Middleware(
+                RateLimiter,
+                routes=parse_rate_limits(None) if rate_limits is None else rate_limits,
+                resolve_email=_email_or_none,
+                trusted_address=service.identity.is_trusted_proxy,
             )
         )
     app = Starlette(

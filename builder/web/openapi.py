@@ -9,7 +9,7 @@ from builder.web import schemas as s
 from builder.web.admin import REPORTS
 
 _ERRORS = {
-    "400": "Malformed JSON, invalid UTF-8 or a body nested too deeply",
+    "400": "Malformed JSON, invalid UTF-8, a duplicate key or identity header, or too deep",
     "401": "No identity (or none that can be trusted)",
     "403": "Wrong admin token",
     "404": "Unknown module",
@@ -17,6 +17,7 @@ _ERRORS = {
     "413": "Body over 64 KiB",
     "415": "Content type is not application/json",
     "422": "Body (or query) does not match the schema, or names unknown questions or choices",
+    "429": "Over a rate limit: see Retry-After and details.retry_at",
     "503": "The database is unavailable",
 }
 _IDENTITY_SCHEMES = {"open": "userHeader", "header": "proxyHeader", "token": "personToken"}
@@ -46,7 +47,7 @@ def _post(
             "description": "Replay of an id already recorded with the same body",
             "content": _json(result),
         }
-    responses.update(_errors("400", "401", "404", "409", "413", "415", "422", "503"))
+    responses.update(_errors("400", "401", "404", "409", "413", "415", "422", "429", "503"))
     return {
         "summary": summary,
         "security": identity,
@@ -82,7 +83,7 @@ def openapi_document(identity_mode: str, header: str = "X-Forwarded-Email") -> d
                 "security": identity,
                 "responses": {
                     "200": {"description": "The person", "content": _json(s.ME)},
-                    **_errors("401", "503"),
+                    **_errors("400", "401", "503"),
                 },
             }
         },

@@ -129,7 +129,12 @@ ACK_RESULT: dict[str, Any] = {
 FEEDBACK_RESULT: dict[str, Any] = {
     "type": "object",
     "required": ["feedback_id", "recorded_at", "seq"],
-    "properties": {"feedback_id": UUID, "recorded_at": TIMESTAMP, "seq": _RECORDED["seq"]},
+    "properties": {
+        "feedback_id": UUID,
+        "recorded_at": TIMESTAMP,
+        # null for anonymous feedback: it joins the chain later, in a shuffled daily batch
+        "seq": {"type": ["integer", "null"], "minimum": 1},
+    },
 }
 LEDGER_HEAD: dict[str, Any] = {
     "type": "object",

@@ -13,6 +13,7 @@ import json
 import os
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
+from typing import Any
 
 from starlette.applications import Starlette
 
@@ -23,11 +24,14 @@ from builder.records.identity import (
     DEFAULT_TRUSTED_PROXIES,
     SECRET_ENV,
     IdentityConfig,
+    WeakSecret,
+    check_secret,
     parse_networks,
 )
 from builder.records.service import RecordsService
 from builder.store.database import Store
 from builder.web.app import create_app
+from builder.web.ratelimit import RateLimitConfigError, parse_rate_limits
 
 CONFIG_ENV = "TRUSTPATH_SERVE_CONFIG"
 OPEN_MODE_WARNING = """\
@@ -53,6 +57,9 @@ class ServeConfig:
     identity_header: str = DEFAULT_PROXY_HEADER
     trusted_proxies: list[str] = field(default_factory=lambda: list(DEFAULT_TRUSTED_PROXIES))
     cors_origins: list[str] = field(default_factory=list)
+    rate_limits: dict[str, Any] = field(default_factory=dict)  # the `rate_limits` setting
+    server_limits: dict[str, float] = field(default_factory=dict)  # see cli/http_limits.py
+    hardening: bool = True  # False: no security headers, no rate limits (the benchmark only)
 
     def to_env(self) -> str:
         return json.dumps(asdict(self))
@@ -63,10 +70,18 @@ class ServeConfig:
 
 
 def identity_config(config: ServeConfig) -> IdentityConfig:
-    """The identity rules, checked: token mode needs a secret of 16+ bytes."""
-    secret = os.environ.get(SECRET_ENV, "").encode("utf-8") or None
-    if config.identity == "token" and (secret is None or len(secret) < 16):
-        raise ServeError(f"--identity token needs {SECRET_ENV} (16 characters or more)")
+    """The identity rules, checked: token mode needs a secret of 32 random bytes or more."""
+    text = os.environ.get(SECRET_ENV, "")
+    secret = None
+    if config.identity == "token" and not text:
+        raise ServeError(
+            f"--identity token needs {SECRET_ENV}: make one with `openssl rand -hex 32`"
+        )
+    if text:
+        try:
+            secret = check_secret(SECRET_ENV, text)
+        except WeakSecret as exc:
+            raise ServeError(str(exc)) from None
     try:
         proxies = parse_networks(config.trusted_proxies)
     except ValueError as exc:
@@ -80,14 +95,25 @@ def build_app(config: ServeConfig) -> Starlette:
         manifest = read_manifest(Path(config.manifest_path))
     except (OSError, ValueError) as exc:
         raise ServeError(f"cannot read the course manifest: {exc}; run `trustpath build`") from None
+    admin_token = os.environ.get(ADMIN_TOKEN_ENV) or None
+    if admin_token is not None:
+        try:
+            check_secret(ADMIN_TOKEN_ENV, admin_token)
+        except WeakSecret as exc:
+            raise ServeError(str(exc)) from None
+    try:
+        limits = parse_rate_limits(config.rate_limits)
+    except RateLimitConfigError as exc:
+        raise ServeError(f"mkdocs.yml: {exc}") from None
+    identity = identity_config(config)
     service = RecordsService(
         manifest=manifest,
         store=Store(config.database_url),
-        identity=identity_config(config),
-        admin_token=os.environ.get(ADMIN_TOKEN_ENV) or None,
+        identity=identity,
+        admin_token=admin_token,
     )
     site = Path(config.site_dir) if config.site_dir else None
-    return create_app(service, site, tuple(config.cors_origins))
+    return create_app(service, site, tuple(config.cors_origins), limits, config.hardening)
 
 
 def app_from_env() -> Starlette:

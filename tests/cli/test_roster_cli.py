@@ -6,6 +6,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import secrets
 from pathlib import Path
 
 import click
@@ -53,11 +54,11 @@ def test_links_and_import_give_the_same_result_on_every_file(
     case: tuple[str, str | None, str | None, list[str]],
 ) -> None:
     name, map_name, encoding, expected = case
-    monkeypatch.setenv("TRUSTPATH_SECRET", "a-secret-of-at-least-16-chars")
+    monkeypatch.setenv("TRUSTPATH_SECRET", secrets.token_hex(32))
     path = str(FIXTURES / name)
     extra = options(map_name, encoding)
     imported = run(project, url, "roster", "import", path, "--dry-run", *extra)
-    links = run(project, url, "links", path, "--base-url", "https://t.example/", *extra)
+    links = run(project, url, "links", "create", path, "--base-url", "https://t.example/", *extra)
     if "error[" in expected[0]:
         problems = [f"{FIXTURES}/{line}" for line in expected]
         footer = f"Error: {len(expected)} problem(s) in the roster; nothing imported"
@@ -70,7 +71,7 @@ def test_links_and_import_give_the_same_result_on_every_file(
     added = [line.split()[1].rstrip(":") for line in imported.stdout.splitlines()[1:-1]]
     linked = [row["email"] for row in csv.DictReader(io.StringIO(links.stdout))]
     assert added == linked == emails
-    assert all(r["url"].startswith("https://t.example/?tp_token=v1.") for r in csv.DictReader(
+    assert all(r["url"].startswith("https://t.example/#tp_token=v2.") for r in csv.DictReader(
         io.StringIO(links.stdout)))  # fmt: skip
 
 
@@ -125,7 +126,9 @@ def test_roster_map_prints_a_builtin_map(project: Path, url: str) -> None:
     assert unknown.exit_code == 2 and "'workday' is not one of" in unknown.output
 
 
-@pytest.mark.parametrize("command", [["roster", "map"], ["roster", "roles"], ["links"]])
+@pytest.mark.parametrize(
+    "command", [["roster", "map"], ["roster", "roles"], ["links", "create"], ["links", "revoke"]]
+)
 def test_new_commands_have_an_example(project: Path, url: str, command: list[str]) -> None:
     result = run(project, url, *command, "--help")
     assert result.exit_code == 0 and "Example: trustpath records " in result.output

@@ -33,18 +33,25 @@
     else if (user && m !== "token" && m !== "header") h["X-TrustPath-User"] = user;
     return h;
   };
+  /* The email in a token (v2.<base64url(email)>.…). */
+  const tokenEmail = (t) => { try { return decodeURIComponent(escape(atob(t.split(".")[1].replace(/-/g, "+").replace(/_/g, "/")))); } catch (e) { return null; } };
+  let offered = null; /* another person's link: the banner asks before switching */
+  /* A link's token (#tp_token=, or ?tp_token= from old links) leaves the address bar and goes to storage. */
   const captureToken = () => {
-    const u = new URL(location.href), token = u.searchParams.get("tp_token");
+    const u = new URL(location.href), h = new URLSearchParams(u.hash.slice(1));
+    const token = h.get("tp_token") || u.searchParams.get("tp_token"), now = get(TOKEN);
     if (!token) return;
-    put(TOKEN, token);
+    h.delete("tp_token");
     u.searchParams.delete("tp_token");
-    history.replaceState(history.state, "", u.toString());
+    u.hash = h;
+    history.replaceState(history.state, "", u);
+    if (!now || tokenEmail(now) === tokenEmail(token)) put(TOKEN, token); else offered = token;
   };
   const needsEmail = () => mode() === "open" && !get(USER);
   /* {ok, status, data} for any answer below 500; rejects on network errors and 5xx. */
   const request = (method, path, body) =>
     fetch(url(path), { method, headers: headers(), body: body ? JSON.stringify(body) : undefined }).then((r) => {
-      if (r.status >= 500) throw new Error("HTTP " + r.status);
+      if (r.status >= 500 || r.status === 429) throw new Error("HTTP " + r.status); /* kept queued, sent later */
       return r.json().catch(() => ({})).then((data) => ({ ok: r.ok, status: r.status, data }));
     });
   const queue = () => { try { return JSON.parse(get(QUEUE) || "[]"); } catch (e) { return []; } };
@@ -75,24 +82,37 @@
     if (res.status === 409 && e.code === "stale_version") return "This page is out of date: a newer version was published. Reload the page and try again.";
     return (e.message || "Request refused") + " (HTTP " + res.status + ").";
   };
-  /* Above the content: the email box (open mode), or why nothing can be recorded. */
+  const button = (text, attrs, fn) => { const b = el("button", Object.assign({ type: "button", class: "trustpath-link" }, attrs), text); b.onclick = fn; return b; };
+  /* Above every page's content: who is signed in and a sign-out, the email box (open mode) on
+     pages that record, or the question when a link is for another person. */
   const banner = () => {
-    const inner = document.querySelector(".md-content__inner");
-    if (!inner || !document.querySelector("[data-trustpath]") || document.getElementById("trustpath-banner")) return;
+    const inner = document.querySelector(".md-content__inner"), widgets = !!document.querySelector("[data-trustpath]");
+    if (!inner || document.getElementById("trustpath-banner")) return;
     const box = el("div", { id: "trustpath-banner", class: "trustpath-banner", role: "region", "aria-label": "Training records" });
+    const redraw = () => { box.remove(); banner(); document.dispatchEvent(new CustomEvent("trustpath:identity")); };
+    const who = (email, out) => box.append(el("span", null, "Signed in as " + email + ". "), ...(out ? [button(out[0], null, out[1])] : []));
     inner.prepend(box);
     fetch(url("/health"), { headers: { Accept: "application/json" } }).then((r) => {
       if (!r.ok) throw new Error("HTTP " + r.status);
       return r.json();
     }).then((h) => {
       health = h;
-      if (mode() !== "open") return box.remove();
-      const user = get(USER);
-      if (user) {
-        const change = el("button", { type: "button", class: "trustpath-link" }, "Not you?");
-        change.onclick = () => { put(USER, null); box.remove(); banner(); };
-        return box.append(el("span", null, "Recording your training as " + user + ". "), change);
+      const token = get(TOKEN), user = get(USER);
+      if (mode() === "token") {
+        if (offered) {
+          const next = tokenEmail(offered), keep = offered, me = tokenEmail(token);
+          offered = null;
+          box.setAttribute("role", "alertdialog");
+          return box.append(el("p", null, "This link is for " + next + ", but you are signed in as " + me + ": what you record here counts for the person signed in."),
+            button("Switch to " + next, { class: "md-button" }, () => { put(TOKEN, keep); redraw(); }),
+            button("Stay signed in as " + me, null, redraw));
+        }
+        if (token) return who(tokenEmail(token), ["Sign out", () => { put(TOKEN, null); redraw(); }]);
+        return widgets ? box.append(el("p", null, "Open your personal training link to sign in: nothing is recorded until then.")) : box.remove();
       }
+      if (mode() === "header") return request("GET", "/me").then((res) => res.ok ? who(res.data.email) : box.remove(), () => box.remove());
+      if (user) return who(user, ["Not you? Sign out", () => { put(USER, null); redraw(); }]);
+      if (!widgets) return box.remove();
       const form = el("form", { class: "trustpath-identity" });
       const input = el("input", { id: "tp-email", type: "email", required: "", autocomplete: "email" });
       form.append(el("label", { for: "tp-email" }, "Your work email, to record your training:"), input,
@@ -101,12 +121,11 @@
         ev.preventDefault();
         if (!/^[^@\s]+@[^@\s]+$/.test(input.value.trim())) return input.focus();
         put(USER, input.value.trim());
-        box.remove();
-        banner();
-        document.dispatchEvent(new CustomEvent("trustpath:identity"));
+        redraw();
       };
       box.append(form);
     }, (err) => {
+      if (!widgets) return box.remove();
       box.classList.add("trustpath-error");
       box.append(el("p", { role: "alert" }, offline(err) + " Nothing can be recorded (expected under plain mkdocs serve; use trustpath serve)."));
     });
