@@ -8,14 +8,14 @@ import time
 from builder.ledger.chain import verify_rows
 from builder.records.identity import IdentityConfig, make_token, parse_networks
 from builder.store.database import Store
-from tests.records_support import ANN, BOB, RIGHT, STATEMENT_SHA, ack, attempt, feedback, running
+from tests.records_support import ANN, BOB, RIGHT, STATEMENT_SHA, ack, drawn, feedback, running
 
 ADMIN = {"Authorization": "Bearer admin-secret"}
 
 
 def test_attempt_is_graded_recorded_and_answered(database_url: str):
     with running(database_url) as c:
-        body = attempt(answers={**RIGHT, "q1": ["a"]}, started_at="2026-03-01T09:00:00Z")
+        body = drawn(c, ANN, answers={**RIGHT, "q1": ["a"]}, started_at="2026-03-01T09:00:00Z")
         r = c.post("/api/attempts", json=body, headers=ANN)
         assert r.status_code == 201
         out = r.json()
@@ -61,14 +61,15 @@ def test_attempt_is_graded_recorded_and_answered(database_url: str):
 
 def test_failed_after_pass_attempt_reveals_nothing(database_url: str):
     with running(database_url) as c:
-        out = c.post("/api/attempts", json=attempt(answers={"q1": ["b"]}), headers=ANN).json()
+        body = drawn(c, ANN, answers={"q1": ["b"]})
+        out = c.post("/api/attempts", json=body, headers=ANN).json()
         assert out["passed"] is False
         assert not any("correct_choices" in q for q in out["questions"])
 
 
 def test_identical_replay_gets_the_same_answer_and_stores_nothing(database_url: str):
     with running(database_url) as c:
-        body = attempt()
+        body = drawn(c, ANN)
         first = c.post("/api/attempts", json=body, headers=ANN)
         again = c.post("/api/attempts", json=body, headers=ANN)
         assert (first.status_code, again.status_code) == (201, 200)
@@ -101,7 +102,7 @@ def test_anonymous_feedback_stores_no_identity(database_url: str):
 
 def test_identity_comes_from_the_header_not_the_body(database_url: str):
     with running(database_url) as c:
-        body = attempt(email="mallory@example.com")
+        body = drawn(c, ANN, email="mallory@example.com")
         assert c.post("/api/attempts", json=body, headers=ANN).status_code == 422
         del body["email"]
         assert c.post("/api/attempts", json=body, headers=ANN).status_code == 201
@@ -114,8 +115,8 @@ def test_identity_comes_from_the_header_not_the_body(database_url: str):
 
 def test_me_lists_path_modules_with_status(database_url: str):
     with running(database_url) as c:
-        c.post("/api/attempts", json=attempt(), headers=ANN)
-        c.post("/api/attempts", json=attempt("open-book", answers={}), headers=ANN)
+        c.post("/api/attempts", json=drawn(c, ANN), headers=ANN)
+        c.post("/api/attempts", json=drawn(c, ANN, "open-book", answers={}), headers=ANN)
         c.post("/api/acknowledgements", json=ack(), headers=ANN)
         me = c.get("/api/me", headers=ANN).json()
         assert me["email"] == "ann@example.com" and me["roles"] == ["all-staff"]
@@ -145,9 +146,8 @@ def test_health_and_ledger_head(database_url: str):
 def test_header_identity_from_a_trusted_proxy(database_url: str):
     config = IdentityConfig("header", trusted_proxies=parse_networks(["10.0.0.0/8"]))
     with running(database_url, config, client=("10.1.2.3", 5000)) as c:
-        r = c.post(
-            "/api/attempts", json=attempt(), headers={"X-Forwarded-Email": "Ann@Example.com"}
-        )
+        proxied = {"X-Forwarded-Email": "Ann@Example.com"}
+        r = c.post("/api/attempts", json=drawn(c, proxied), headers=proxied)
         assert r.status_code == 201
         assert (
             c.get("/api/me", headers={"X-Forwarded-Email": "ann@example.com"}).json()["modules"][
@@ -164,14 +164,15 @@ def test_token_identity(database_url: str):
     token = make_token(secret, "ann@example.com", int(time.time()) + 3600)
     with running(database_url, IdentityConfig("token", secret=secret)) as c:
         auth = {"Authorization": f"Bearer {token}"}
-        assert c.post("/api/attempts", json=attempt(), headers=auth).status_code == 201
+        assert c.post("/api/attempts", json=drawn(c, auth), headers=auth).status_code == 201
         assert c.get("/api/me", headers=auth).json()["email"] == "ann@example.com"
 
 
 def test_all_records_form_a_valid_chain(database_url: str):
     with running(database_url) as c:
-        for _ in range(5):
-            c.post("/api/attempts", json=attempt(), headers=ANN)
+        for i in range(5):  # five people: one person's attempts are limited to 3 a day
+            person = {"X-TrustPath-User": f"p{i}@example.com"}
+            c.post("/api/attempts", json=drawn(c, person), headers=person)
             c.post("/api/feedback", json=feedback(anonymous=True), headers=BOB)
         c.post("/api/acknowledgements", json=ack(), headers=BOB)
     store = Store(database_url)
@@ -189,6 +190,7 @@ def test_openapi_lists_every_route(database_url: str):
         "/api/acknowledgements",
         "/api/feedback",
         "/api/me",
+        "/api/quiz/{module}/draw",
         "/api/health",
         "/api/openapi.json",
         "/api/reports/ledger-head",

@@ -11,11 +11,12 @@ the ledger before its error is returned, so a replay is answered even after the 
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 import functools
 import hashlib
 import json
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
 import orjson
@@ -30,9 +31,11 @@ from builder.course.grading import (
     question_feedback,
 )
 from builder.course.model import Course, course_from_manifest
+from builder.records.draws import DrawSigner, QuizRuleError, draw_key
 from builder.records.errors import ApiError
 from builder.records.identity import Identity, IdentityConfig
 from builder.records.me import default_roles, person_statuses
+from builder.records.quizzes import QuizGate, utc_now
 from builder.records.writer import GroupWriter, WriteFailed
 from builder.store.database import Duplicate, PendingRecord, Store, StoredRecord
 
@@ -73,6 +76,17 @@ class RecordsService:
     identity: IdentityConfig
     admin_token: str | None = None
     writer: GroupWriter | None = None
+    signer: DrawSigner = field(default_factory=lambda: DrawSigner(draw_key(None)))
+    clock: Callable[[], dt.datetime] = utc_now
+
+    @functools.cached_property
+    def quizzes(self) -> QuizGate:
+        """Draws, limits and the per-person locks of this service's quizzes."""
+        return QuizGate(self.manifest, self.store, self.signer, self.clock, self.read)
+
+    async def draw(self, identity: Identity, module_id: str) -> dict[str, Any]:
+        """Issue a draw for the person's next attempt (GET /api/quiz/{module}/draw)."""
+        return await self.quizzes.draw(identity, module_id)
 
     @functools.cached_property
     def course(self) -> Course:
@@ -122,7 +136,7 @@ class RecordsService:
         digest = body_digest(body)
         try:
             record = pending(digest)
-        except ApiError:  # a replay is answered even when its body no longer grades
+        except (ApiError, QuizRuleError):  # a replay is answered even when refused now
             found = await self.read(self.store.find_record, kind, client_id)
             if found is None:
                 raise
@@ -147,20 +161,40 @@ class RecordsService:
     async def submit_attempt(
         self, identity: Identity, body: dict[str, Any]
     ) -> tuple[int, dict[str, Any]]:
-        """Grade and record a quiz attempt (POST /api/attempts)."""
+        """Grade and record a quiz attempt (POST /api/attempts).
+
+        A new attempt needs a draw the service issued to this person (`draw`), unused and
+        unexpired, within the quiz's limits; a replay of a recorded attempt is answered as
+        it was, whatever the draw and limits say now.
+        """
+        async with self.quizzes.lock(identity.email, str(body["module"])):
+            return await self._submit_attempt(identity, body)
+
+    async def _submit_attempt(
+        self, identity: Identity, body: dict[str, Any]
+    ) -> tuple[int, dict[str, Any]]:
         attempt_id = body["attempt_id"].lower()
         graded: list[Grade] = []  # this request's grade: the answer when its row is created
+        now = self.clock()
+        refused: ApiError | QuizRuleError | None = None
+        drawn: tuple[str, ...] = ()
+        try:
+            drawn = await self.quizzes.check_attempt(identity, body, now)
+        except (ApiError, QuizRuleError) as exc:
+            refused = exc
 
         def pending(digest: str) -> PendingRecord:
+            if refused is not None:
+                raise refused
             try:
                 module = find_module(self.manifest, body["module"])
-                check_version(module, body["version"])
-                grade = grade_attempt(module, body["answers"])
+                grade = grade_attempt(module, body["answers"], drawn)
             except GradingError as exc:
                 raise _grading(exc) from None
             graded.append(grade)
             payload = {
                 "v": PAYLOAD_FORMAT,
+                "graded_at": now.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ"),
                 "version": module["version"],
                 "content_sha256": module["content_sha256"],
                 "build_commit": self.manifest.get("commit"),

@@ -17,6 +17,7 @@ from pathlib import Path
 from starlette.applications import Starlette
 
 from builder.course.manifest import read_manifest
+from builder.records.draws import DrawSigner, draw_key
 from builder.records.identity import (
     ADMIN_TOKEN_ENV,
     DEFAULT_PROXY_HEADER,
@@ -80,11 +81,13 @@ def build_app(config: ServeConfig) -> Starlette:
         manifest = read_manifest(Path(config.manifest_path))
     except (OSError, ValueError) as exc:
         raise ServeError(f"cannot read the course manifest: {exc}; run `trustpath build`") from None
+    secret = os.environ.get(SECRET_ENV, "").encode("utf-8") or None
     service = RecordsService(
         manifest=manifest,
         store=Store(config.database_url),
         identity=identity_config(config),
         admin_token=os.environ.get(ADMIN_TOKEN_ENV) or None,
+        signer=DrawSigner(draw_key(secret, Path(config.manifest_path).parent)),
     )
     site = Path(config.site_dir) if config.site_dir else None
     return create_app(service, site, tuple(config.cors_origins))
