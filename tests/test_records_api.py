@@ -41,7 +41,8 @@ def test_attempt_is_graded_recorded_and_answered(database_url: str):
             "passed": True,
             "seq": 1,
         }
-        assert out["questions"][0] == {
+        q1 = next(q for q in out["questions"] if q["id"] == "q1")  # questions come shuffled
+        assert q1 == {
             "id": "q1",
             "correct": False,
             "selected": ["a"],
@@ -55,7 +56,7 @@ def test_attempt_is_graded_recorded_and_answered(database_url: str):
     payload = json.loads(row.payload)
     assert payload["build_commit"] == "abc123" and payload["criteria"] == ["CC2.2"]
     assert payload["started_at"] == "2026-03-01T09:00:00Z" and payload["content_sha256"]
-    assert payload["questions"][0] == {"id": "q1", "selected": ["a"], "correct": False}
+    assert {"id": "q1", "selected": ["a"], "correct": False} in payload["questions"]
     store.close()
 
 
