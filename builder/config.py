@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 from dataclasses import dataclass, field, fields
 from pathlib import Path
@@ -31,7 +32,16 @@ class Settings:
     due_soon_days: int = 14
     records_url: str = "/api"
     max_file_bytes: int = 1_048_576
+    timezone: str = "UTC"  # IANA name: "today", due days and --as-of are days in this zone
+    programme_start: dt.date | None = None  # onboarding of earlier starters falls due from here
+    organisation: str = ""  # the name on reports; empty: the site_name
+    site_name: str = ""  # mkdocs.yml's site_name (not a plugin option)
     extra: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def organisation_name(self) -> str:
+        """The name reports and the evidence pack show: `organisation`, else the site name."""
+        return self.organisation or self.site_name or "TrustPath"
 
     @property
     def docs_path(self) -> Path:
@@ -48,7 +58,9 @@ class Settings:
 
 
 PLUGIN_OPTIONS = {
-    f.name for f in fields(Settings) if f.name not in {"root", "docs_dir", "site_dir", "extra"}
+    f.name
+    for f in fields(Settings)
+    if f.name not in {"root", "docs_dir", "site_dir", "site_name", "extra"}
 }
 
 
@@ -112,7 +124,12 @@ def plugin_options(mkdocs_config: dict[str, Any]) -> dict[str, Any]:
 
 
 def settings_from_options(
-    root: Path, options: dict[str, Any], *, docs_dir: str = "content", site_dir: str = "site"
+    root: Path,
+    options: dict[str, Any],
+    *,
+    docs_dir: str = "content",
+    site_dir: str = "site",
+    site_name: str = "",
 ) -> Settings:
     """Settings from plugin options; unknown options and wrong types are a ConfigError."""
     unknown = sorted(set(options) - PLUGIN_OPTIONS)
@@ -125,6 +142,9 @@ def settings_from_options(
     defaults = Settings(root=root)
     for name, value in options.items():
         default = getattr(defaults, name)
+        if name == "programme_start":
+            values[name] = _date_option(name, value)
+            continue
         if isinstance(default, tuple):
             if isinstance(value, str):
                 value = [value]
@@ -138,7 +158,34 @@ def settings_from_options(
                 f"mkdocs.yml: trustpath option '{name}' must be a {type(default).__name__}"
             )
         values[name] = value
-    return Settings(root=root, docs_dir=docs_dir, site_dir=site_dir, **values)
+    if "timezone" in values:
+        _check_timezone(values["timezone"])
+    return Settings(root=root, docs_dir=docs_dir, site_dir=site_dir, site_name=site_name, **values)
+
+
+def _date_option(name: str, value: Any) -> dt.date | None:
+    """A date option written as a YAML date or an ISO string; ConfigError otherwise."""
+    if value is None or (isinstance(value, dt.date) and not isinstance(value, dt.datetime)):
+        return value
+    if isinstance(value, str):
+        try:
+            return dt.date.fromisoformat(value)
+        except ValueError:
+            pass
+    raise ConfigError(f"mkdocs.yml: trustpath option '{name}' must be a date (YYYY-MM-DD)")
+
+
+def _check_timezone(name: str) -> None:
+    """ConfigError unless `name` is an IANA time zone (zoneinfo, with the tzdata package)."""
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ConfigError(
+            f"mkdocs.yml: trustpath option 'timezone' is '{name}', not an IANA time zone; "
+            "use a name such as UTC, Europe/Berlin or America/Los_Angeles"
+        ) from None
 
 
 def load_settings(root: Path, text: str | None = None) -> Settings:
@@ -150,4 +197,5 @@ def load_settings(root: Path, text: str | None = None) -> Settings:
         plugin_options(config),
         docs_dir=str(config.get("docs_dir") or "docs"),
         site_dir=str(config.get("site_dir") or "site"),
+        site_name=str(config.get("site_name") or ""),
     )

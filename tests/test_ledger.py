@@ -26,14 +26,11 @@ def pending(n: int, email: str | None = "ann@example.com") -> PendingRecord:
         email,
         "phishing",
         "0" * 64,
-        {"text": f"note {n}", "feedback_kind": "question"},
         {
-            "feedback_id": f"id-{n}",
-            "module": "phishing",
-            "version": 1,
-            "kind": "question",
-            "anonymous": email is None,
             "text": f"note {n}",
+            "feedback_kind": "question",
+            "version": 1,
+            "anonymous": email is None,
         },
     )
 

@@ -57,6 +57,7 @@ def serving(url: str) -> Iterator[tuple[AppClient, Clock]]:
     )
     try:
         with app_client(create_app(service)) as c:
+            c.baseline = c.get("/api/health").json()["ledger"]["seq"]  # publications at start
             yield c, clock
     finally:
         service.store.close()
@@ -84,8 +85,9 @@ def error_of(r: Any, status: int, code: str) -> dict[str, Any]:
 
 
 def ledger_seq(c: AppClient) -> int:
+    """Ledger rows recorded since the service started."""
     seq: int = c.get("/api/health").json()["ledger"]["seq"]
-    return seq
+    return seq - int(c.baseline)
 
 
 def test_draw_names_every_question_and_each_choice_order(database_url: str):

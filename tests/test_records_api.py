@@ -8,9 +8,26 @@ import time
 from builder.ledger.chain import verify_rows
 from builder.records.identity import IdentityConfig, make_token, parse_networks
 from builder.store.database import Store
-from tests.records_support import ANN, BOB, RIGHT, STATEMENT_SHA, ack, drawn, feedback, running
+from tests.records_support import (
+    ANN,
+    BOB,
+    RIGHT,
+    STATEMENT_SHA,
+    ack,
+    drawn,
+    feedback,
+    manifest,
+    running,
+)
 
 ADMIN = {"Authorization": "Bearer admin-secret"}
+# `serve` publishes each module version of the build as a ledger entry before any record.
+PUBLISHED = len(manifest()["modules"])
+
+
+def _first_record(store: Store):
+    """The first ledger row that is not a publication."""
+    return next(row for row in store.iter_rows() if row.kind != "publication")
 
 
 def test_attempt_is_graded_recorded_and_answered(database_url: str):
@@ -39,7 +56,7 @@ def test_attempt_is_graded_recorded_and_answered(database_url: str):
             "score_percent": 80,
             "pass_mark": 80,
             "passed": True,
-            "seq": 1,
+            "seq": PUBLISHED + 1,
         }
         q1 = next(q for q in out["questions"] if q["id"] == "q1")  # questions come shuffled
         assert q1 == {
@@ -52,7 +69,7 @@ def test_attempt_is_graded_recorded_and_answered(database_url: str):
         }
         assert len(out["record_hash"]) == 64 and out["recorded_at"].endswith("Z")
     store = Store(database_url)
-    row = next(store.iter_rows())
+    row = _first_record(store)
     payload = json.loads(row.payload)
     assert payload["build_commit"] == "abc123" and payload["criteria"] == ["CC2.2"]
     assert payload["started_at"] == "2026-03-01T09:00:00Z" and payload["content_sha256"]
@@ -75,7 +92,7 @@ def test_identical_replay_gets_the_same_answer_and_stores_nothing(database_url: 
         again = c.post("/api/attempts", json=body, headers=ANN)
         assert (first.status_code, again.status_code) == (201, 200)
         assert again.json() == first.json()
-        assert c.get("/api/health").json()["ledger"]["seq"] == 1
+        assert c.get("/api/health").json()["ledger"]["seq"] == PUBLISHED + 1
 
 
 def test_ack_and_its_replay(database_url: str):
@@ -109,7 +126,7 @@ def test_identity_comes_from_the_header_not_the_body(database_url: str):
         assert c.post("/api/attempts", json=body, headers=ANN).status_code == 201
     store = Store(database_url)
     assert store.person("mallory@example.com") is None
-    row = next(store.iter_rows())
+    row = _first_record(store)
     assert row.person_id == store.person("ann@example.com")["person_id"]
     store.close()
 
@@ -141,7 +158,7 @@ def test_health_and_ledger_head(database_url: str):
         assert health["database"] == ("postgresql" if "postgresql" in database_url else "sqlite")
         head = c.get("/api/reports/ledger-head", headers=ADMIN)
         assert head.status_code == 200 and head.json() == health["ledger"]
-        assert head.json()["seq"] == 1
+        assert head.json()["seq"] == PUBLISHED + 1
 
 
 def test_header_identity_from_a_trusted_proxy(database_url: str):
@@ -178,7 +195,7 @@ def test_all_records_form_a_valid_chain(database_url: str):
         c.post("/api/acknowledgements", json=ack(), headers=BOB)
     store = Store(database_url)
     verdict = verify_rows(store.iter_rows(), store.head())
-    assert verdict.ok and verdict.rows == 11
+    assert verdict.ok and verdict.rows == PUBLISHED + 11
     store.close()
 
 

@@ -131,6 +131,11 @@ def build_manifest(
             "onboarding_days": settings.onboarding_days,
             "grace_days": settings.grace_days,
             "due_soon_days": settings.due_soon_days,
+            "timezone": settings.timezone,
+            "programme_start": (
+                settings.programme_start.isoformat() if settings.programme_start else None
+            ),
+            "organisation": settings.organisation_name,
         },
         "criteria": {
             c.id: {

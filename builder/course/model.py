@@ -70,6 +70,9 @@ class Course:
     onboarding_days: int = 30
     grace_days: int = 30
     due_soon_days: int = 14
+    timezone: str = "UTC"  # IANA name; see builder.lifecycle.clock
+    programme_start: dt.date | None = None
+    organisation: str = "TrustPath"
     built_at: dt.date | None = None
     commit: str | None = None
     raw: dict[str, Any] = field(default_factory=dict, repr=False)
@@ -162,6 +165,9 @@ def course_from_manifest(manifest: dict[str, Any]) -> Course:
         onboarding_days=int(settings.get("onboarding_days", 30)),
         grace_days=int(settings.get("grace_days", 30)),
         due_soon_days=int(settings.get("due_soon_days", 14)),
+        timezone=str(settings.get("timezone") or "UTC"),
+        programme_start=_date(settings.get("programme_start")),
+        organisation=str(settings.get("organisation") or "TrustPath"),
         built_at=_date(manifest.get("built_at")),
         commit=manifest.get("commit"),
         raw=manifest,

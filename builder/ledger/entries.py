@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from builder.ledger.chain import Head, canonical_json, chain_hash
+from builder.ledger.projections import project
 
 
 @dataclass
@@ -17,10 +18,10 @@ class PendingRecord:
     kind: str
     client_id: str
     email: str | None  # None: not linked to anyone (anonymous feedback)
-    module: str
+    module: str | None  # None: not about a module (roster entries)
     body_sha256: str
     payload: dict[str, Any]
-    projection: dict[str, Any] = field(default_factory=dict)
+    projection: dict[str, Any] = field(default_factory=dict)  # unused: see ledger.projections
 
 
 @dataclass(frozen=True)
@@ -53,9 +54,6 @@ def _stored(row: Any) -> StoredRecord:
         json.loads(row.payload),
         row.hash,
     )
-
-
-PROJECTIONS = {"attempt": "attempts", "ack": "acknowledgements", "feedback": "feedback"}
 
 
 @dataclass
@@ -109,9 +107,8 @@ def chain_batch(
             }
         )
         prev = digest
-        out.projections.setdefault(PROJECTIONS[rec.kind], []).append(
-            dict(rec.projection, seq=seq, person_id=person, recorded_at=now)
-        )
+        for table, row in project(seq, now, payload):
+            out.projections.setdefault(table, []).append(row)
         stored = StoredRecord(
             seq, rec.kind, rec.client_id, now, person, rec.body_sha256, payload, digest
         )

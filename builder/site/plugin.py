@@ -12,7 +12,7 @@ from mkdocs.plugins import BasePlugin, get_plugin_logger
 from mkdocs.structure.files import File, Files
 from mkdocs.utils import get_relative_url
 
-from builder.config import ConfigError, Settings, settings_from_options
+from builder.config import PLUGIN_OPTIONS, ConfigError, Settings, settings_from_options
 from builder.curriculum.diagnostics import sort_diagnostics
 from builder.curriculum.loader import load_curriculum
 from builder.course.manifest import MANIFEST_NAME, build_manifest, git_commit, write_manifest
@@ -25,20 +25,25 @@ log = get_plugin_logger(__name__)
 RETRY_SECONDS = 30  # how often the widgets retry sending answers queued while offline
 
 
-class TrustPathConfig(Config):  # type: ignore[no-untyped-call]
-    roles_dir = c.Type(str, default="roles")
-    catalogue = c.Type(str, default="tsc-2017")
-    categories = c.ListOfItems(c.Type(str), default=[])
-    required_criteria = c.ListOfItems(c.Type(str), default=[])
-    plain_pages = c.ListOfItems(c.Type(str), default=[])
-    onboarding_days = c.Type(int, default=30)
-    grace_days = c.Type(int, default=30)
-    due_soon_days = c.Type(int, default=14)
-    records_url = c.Type(str, default="/api")
-    max_file_bytes = c.Type(int, default=1_048_576)
+def _option(default: Any) -> Any:
+    """The MkDocs config option for a Settings field; `settings_from_options` checks values."""
+    if isinstance(default, tuple):
+        return c.ListOfItems(c.Type(str), default=list(default))
+    if isinstance(default, bool | int | str):
+        return c.Type(type(default), default=default)
+    return c.Optional(c.Type(object))  # dates, mappings, lists of rules: checked by Settings
 
 
-class TrustPathPlugin(BasePlugin[TrustPathConfig]):  # type: ignore[no-untyped-call]
+# The plugin's schema is derived from the one table of options, `builder.config.Settings`.
+_DEFAULTS = Settings(root=Path("."))
+TrustPathConfig: type[Config] = type(
+    "TrustPathConfig",
+    (Config,),
+    {name: _option(getattr(_DEFAULTS, name)) for name in sorted(PLUGIN_OPTIONS)},
+)
+
+
+class TrustPathPlugin(BasePlugin[TrustPathConfig]):  # type: ignore[valid-type,no-untyped-call]
     """Validates the curriculum, adds the generated pages, renders quizzes, writes the manifest."""
 
     def __init__(self) -> None:
@@ -50,15 +55,20 @@ class TrustPathPlugin(BasePlugin[TrustPathConfig]):  # type: ignore[no-untyped-c
         self.manifest_path: Path | None = None
         self.files: Files | None = None
 
+    def _options(self) -> dict[str, Any]:
+        """The plugin's options as MkDocs validated them (the config class is derived)."""
+        return dict(self.config)
+
     def _settings(self, config: Any) -> Settings:
         root = Path(config["config_file_path"]).parent
-        options = dict(self.config)
+        options: dict[str, Any] = {k: v for k, v in self._options().items() if v is not None}
         try:
             return settings_from_options(
                 root,
                 options,
                 docs_dir=Path(config["docs_dir"]).relative_to(root).as_posix(),
                 site_dir=str(config["site_dir"]),
+                site_name=str(config.get("site_name") or ""),
             )
         except ConfigError as exc:
             raise PluginError(str(exc)) from None
@@ -102,7 +112,7 @@ class TrustPathPlugin(BasePlugin[TrustPathConfig]):  # type: ignore[no-untyped-c
 
     def on_env(self, env: Any, /, *, config: Any, files: Files) -> Any:
         env.globals["trustpath_settings"] = {
-            "records_url": self.config["records_url"],
+            "records_url": self._options()["records_url"],
             "retry_seconds": RETRY_SECONDS,
         }
         return env

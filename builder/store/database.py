@@ -27,19 +27,12 @@ from builder.ledger.entries import (
     Duplicate,
     PendingRecord,
     StoredRecord,
-    _stored,
-    chain_batch,
     new_person_id,
 )
-from builder.store.migrations import _v1_tables, apply_migrations, lock_for_writing, utc_now
-from builder.store.sqlite_append import (
-    append_batch,
-    ids_by_kind,
-    open_writer,
-    safe_columns,
-    seen_people,
-    stored_row,
-)
+from builder.store.chain_writes import append_entries, lock_for_writing
+from builder.store.entries import publication_entry
+from builder.store.migrations import _v1_tables, apply_migrations
+from builder.store.sqlite_append import append_batch, open_writer, stored_row
 
 DATABASE_ENV = "TRUSTPATH_DATABASE_URL"
 DEFAULT_DATABASE = ".trustpath/records.db"
@@ -199,35 +192,7 @@ class Store:
                 return append_batch(self._writer, batch)
         with self.transaction(write=True) as conn:
             lock_for_writing(conn)
-            head = self.head(conn)
-            existing = self._existing(conn, batch)
-            people = self._resolve_people(conn, {r.email for r in batch if r.email})
-            chained = chain_batch(batch, head, existing, people, utc_now())
-            for table, rows in [("ledger", chained.ledger), *chained.projections.items()]:
-                if rows:
-                    self._insert_rows(conn, table, rows)
-        return chained.outcomes
-
-    def _existing(
-        self, conn: Connection, batch: list[PendingRecord]
-    ) -> dict[tuple[str, str], StoredRecord]:
-        """The rows already stored for the batch's (kind, client id) pairs.
-
-        One query per kind, on the (kind, client_id) unique index: `client_id IN (…)` alone
-        cannot use that index and scanned the whole ledger on every batch.
-        """
-        existing: dict[tuple[str, str], StoredRecord] = {}
-        for kind, ids in ids_by_kind(batch).items():
-            for row in conn.execute(_EXISTING, {"kind": kind, "ids": ids}):
-                existing[(row.kind, row.client_id)] = _stored(row)
-        return existing
-
-    def _insert_rows(self, conn: Connection, table: str, rows: list[dict[str, Any]]) -> None:
-        """Insert rows that share their keys (the PostgreSQL path; SQLite: `insert_values`)."""
-        columns = safe_columns(rows)
-        names = ", ".join(columns)
-        placeholders = ", ".join(f"%({c})s" for c in columns)
-        conn.exec_driver_sql(f"INSERT INTO {table} ({names}) VALUES ({placeholders})", rows)
+            return append_entries(conn, batch)
 
     def iter_rows(self, batch_size: int = 2000) -> Iterator[LedgerRow]:
         """Every ledger row in seq order, read in pages (constant memory)."""
@@ -248,31 +213,6 @@ class Store:
             last = page[-1].seq
 
     # -- people ----------------------------------------------------------------------------
-
-    def _resolve_people(self, conn: Connection, emails: set[str]) -> dict[str, str]:
-        """email -> person_id, creating a `seen` person for each unknown email."""
-        if not emails:
-            return {}
-        found = dict(
-            conn.execute(
-                sa.select(PEOPLE.c.email, PEOPLE.c.person_id).where(
-                    PEOPLE.c.email.in_(sorted(emails))
-                )
-            ).all()
-        )
-        missing = sorted(emails - set(found))
-        if missing:
-            now = utc_now()
-            conn.execute(
-                self._insert(PEOPLE).on_conflict_do_nothing(index_elements=["email"]),
-                seen_people(missing, now),
-            )
-            found.update(
-                conn.execute(
-                    sa.select(PEOPLE.c.email, PEOPLE.c.person_id).where(PEOPLE.c.email.in_(missing))
-                ).all()
-            )
-        return found
 
     def _insert(self, table: sa.Table) -> Any:
         return (postgresql.insert if self.kind == "postgresql" else sqlite.insert)(table)
@@ -303,28 +243,26 @@ class Store:
         return set(passed), set(acked)
 
     def record_module_versions(self, manifest: dict[str, Any]) -> None:
-        """Remember when each (module, version, content) was first served."""
-        now = utc_now()
-        rows = [
-            {
-                "module": m["id"],
-                "version": m["version"],
-                "content_sha256": m["content_sha256"],
-                "first_seen_at": now,
-            }
+        """Publish each (module, version, content) served for the first time: a ledger entry."""
+        served = {
+            (m["id"], int(m["version"]), m["content_sha256"])
             for m in manifest.get("modules", {}).values()
-        ]
-        if rows:
-            with self.transaction(write=True) as conn:
-                conn.execute(self._insert(TABLES["module_versions"]).on_conflict_do_nothing(), rows)
+        }
+        if not served:
+            return
+        with self.transaction(write=True) as conn:
+            lock_for_writing(conn)
+            known = {
+                (str(m), int(v), str(c))
+                for m, v, c in conn.exec_driver_sql(
+                    "SELECT module, version, content_sha256 FROM module_versions"
+                )
+            }
+            append_entries(conn, [publication_entry(*key) for key in sorted(served - known)])
 
 
 _NAMED = re.compile(r"(?<!:):([a-z_][a-z0-9_]*)")
 _FIND_SQL = (
     "SELECT seq, kind, client_id, recorded_at, person_id, body_sha256, payload, hash "
     "FROM ledger WHERE kind = :kind AND client_id = :client_id"
-)
-_EXISTING = sa.select(LEDGER).where(
-    LEDGER.c.kind == sa.bindparam("kind"),
-    LEDGER.c.client_id.in_(sa.bindparam("ids", expanding=True)),
 )

@@ -15,20 +15,13 @@ Tables (times are UTC text `YYYY-MM-DDTHH:MM:SS.ffffffZ`, which sorts as time do
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Callable
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
+from builder.store.chain_writes import lock_for_writing, utc_now
 from builder.store.report_migrations import REPORT_MIGRATIONS  # reports own 0100 and up
-
-PG_LOCK_KEY = 7_205_115_001  # pg_advisory_xact_lock key for migrations and ledger appends
-
-
-def utc_now() -> str:
-    """Server time as stored: UTC, microseconds, trailing Z."""
-    return dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
 def _v1_tables(meta: sa.MetaData) -> None:
@@ -148,17 +141,52 @@ def m0002_ledger_append_only(conn: Connection) -> None:
         conn.exec_driver_sql(ddl)
 
 
+APPEND_ONLY = ("attempts", "acknowledgements", "feedback", "roster_history", "module_versions")
+
+
+def m0200_chain_everything(conn: Connection) -> None:
+    """Every table a report reads becomes a projection of the ledger.
+
+    - `people.salt` (hex of 16 random bytes) for the email commitment of `roster` entries;
+    - `roster_history.seq`: the `roster` entry a history row projects;
+    - roster history and module versions recorded before this migration become `roster` and
+      `publication` entries (the original times kept as `imported_at` / `first_seen_at`), and
+      the old rows are re-projected from them; a name is never chained, so name rows go;
+    - the projections become append-only like the ledger (triggers; on PostgreSQL, rights).
+    """
+    from builder.store.chain_migration import chain_legacy_rows  # needs this schema
+
+    conn.exec_driver_sql("ALTER TABLE people ADD COLUMN salt TEXT")
+    conn.exec_driver_sql("ALTER TABLE roster_history ADD COLUMN seq BIGINT")
+    conn.exec_driver_sql("CREATE INDEX roster_history_seq ON roster_history (seq)")
+    chain_legacy_rows(conn)
+    if conn.dialect.name == "postgresql":
+        for table in APPEND_ONLY:
+            conn.exec_driver_sql(
+                f"CREATE TRIGGER {table}_append_only BEFORE UPDATE OR DELETE ON {table} "
+                "FOR EACH ROW EXECUTE FUNCTION trustpath_ledger_append_only()"
+            )
+            conn.exec_driver_sql(
+                f"CREATE TRIGGER {table}_no_truncate BEFORE TRUNCATE ON {table} "
+                "FOR EACH STATEMENT EXECUTE FUNCTION trustpath_ledger_append_only()"
+            )
+            conn.exec_driver_sql(f"REVOKE UPDATE, DELETE, TRUNCATE ON {table} FROM PUBLIC")
+    else:
+        for table in APPEND_ONLY:
+            for op in ("UPDATE", "DELETE"):
+                conn.exec_driver_sql(
+                    f"CREATE TRIGGER {table}_no_{op.lower()} BEFORE {op} ON {table} BEGIN "
+                    f"SELECT RAISE(ABORT, '{table} is a projection of the ledger: {op} refused'); "
+                    "END"
+                )
+
+
 MIGRATIONS: list[tuple[str, Callable[[Connection], None]]] = [
     ("0001_tables", m0001_tables),
     ("0002_ledger_append_only", m0002_ledger_append_only),
     *REPORT_MIGRATIONS,
+    ("0200_chain_everything", m0200_chain_everything),
 ]
-
-
-def lock_for_writing(conn: Connection) -> None:
-    """Serialise writers: PostgreSQL advisory lock (SQLite already began IMMEDIATE)."""
-    if conn.dialect.name == "postgresql":
-        conn.execute(sa.text("SELECT pg_advisory_xact_lock(:k)"), {"k": PG_LOCK_KEY})
 
 
 def apply_migrations(conn: Connection) -> list[str]:

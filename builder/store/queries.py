@@ -10,17 +10,20 @@ from __future__ import annotations
 import datetime as dt
 import gc
 import json
+import secrets
 from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from builder.course.model import Course
+from builder.ledger.projections import ROSTER_FIELDS
 from builder.lifecycle.due import Completion, DueReport, Person, RoleSpan, due_items
 from builder.lifecycle.roster import TRACKED, Change, RosterRow, plan_changes
 from builder.reports.aggregates import AnswerCount, FeedbackEntry
+from builder.store.chain_writes import append_entries, lock_for_writing, utc_now
 from builder.store.database import TABLES, Store, new_person_id
-from builder.store.migrations import lock_for_writing, utc_now
+from builder.store.entries import roster_entry
 from builder.store.report_migrations import report_tables
 
 _META = sa.MetaData()
@@ -31,6 +34,7 @@ PEOPLE = sa.Table(
     sa.MetaData(),
     *(sa.Column(c.name, c.type) for c in TABLES["people"].c),
     sa.Column("note", sa.Text),
+    sa.Column("salt", sa.Text),  # hex of 16 random bytes: the email commitment's salt
 )
 ATTEMPTS, ACKS, FEEDBACK = TABLES["attempts"], TABLES["acknowledgements"], TABLES["feedback"]
 LEDGER, VERSIONS = TABLES["ledger"], TABLES["module_versions"]
@@ -57,16 +61,27 @@ def roster_state(conn: Connection) -> dict[str, dict[str, str]]:
 def import_roster(
     store: Store, rows: list[RosterRow], effective: dt.date, dry_run: bool = False
 ) -> list[Change]:
-    """Upsert the roster in one transaction, recording each changed field in roster_history."""
+    """Apply a roster in one transaction: people rows, and one `roster` ledger entry per person
+    whose chained fields changed (its projection is that person's `roster_history` rows).
+
+    A name is personal data and stays in `people` only; the entry carries the other changed
+    fields, the effective date (the start date for someone new) and the email commitment.
+    """
     with store.transaction(write=not dry_run) as conn:
+        if not dry_run:
+            lock_for_writing(conn)
         changes = plan_changes(rows, roster_state(conn))
         if dry_run:
             return changes
         now = utc_now()
-        ids = dict(conn.execute(sa.select(PEOPLE.c.email, PEOPLE.c.person_id)).all())
+        known = {
+            str(e): (str(p), s)
+            for e, p, s in conn.execute(
+                sa.select(PEOPLE.c.email, PEOPLE.c.person_id, PEOPLE.c.salt)
+            )
+        }
         by_email = {r.email: r for r in rows}
-        history: list[dict[str, Any]] = []
-        adds: list[dict[str, Any]] = []
+        entries = []
         for change in changes:
             if change.kind == "unchanged":
                 continue
@@ -76,28 +91,30 @@ def import_roster(
             )
             values["end_date"] = values["end_date"] or None
             values["note"] = values["note"] or None
-            if change.kind == "add":
+            person_id, salt = known.get(change.email, ("", None))
+            salt = salt or secrets.token_hex(16)
+            values["salt"] = salt
+            if not person_id:
                 person_id = new_person_id()
-                adds.append(dict(values, person_id=person_id, email=change.email, created_at=now))
+                conn.execute(
+                    sa.insert(PEOPLE),
+                    [dict(values, person_id=person_id, email=change.email, created_at=now)],
+                )
             else:
-                person_id = ids[change.email]
                 conn.execute(sa.update(PEOPLE).where(PEOPLE.c.person_id == person_id), [values])
-            when = row.start_date if change.kind == "add" else effective
-            history += [
-                {
-                    "person_id": person_id,
-                    "field": k,
-                    "old_value": old,
-                    "new_value": new,
-                    "effective_on": when.isoformat(),
-                    "changed_at": now,
-                }
-                for k, (old, new) in change.fields.items()
-            ]
-        if adds:
-            conn.execute(sa.insert(PEOPLE), adds)
-        if history:
-            conn.execute(sa.insert(HISTORY), history)
+            chained = {k: v for k, v in change.fields.items() if k in ROSTER_FIELDS}
+            if chained:
+                when = row.start_date if change.kind == "add" else effective
+                entries.append(
+                    roster_entry(
+                        change.email,
+                        salt,
+                        {k: new for k, (_, new) in chained.items()},
+                        {k: old for k, (old, _) in chained.items()},
+                        when.isoformat(),
+                    )
+                )
+        append_entries(conn, entries, now)
     return changes
 
 

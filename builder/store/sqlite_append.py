@@ -18,9 +18,8 @@ from builder.ledger.entries import (
     PendingRecord,
     StoredRecord,
     chain_batch,
-    new_person_id,
 )
-from builder.store.migrations import utc_now
+from builder.store.chain_writes import ids_by_kind, safe_columns, seen_people, utc_now
 
 HEAD_SQL = "SELECT seq, hash FROM ledger ORDER BY seq DESC LIMIT 1"
 FIND_ANY_SQL = (
@@ -78,40 +77,9 @@ def _people(conn: sqlite3.Connection, emails: list[str]) -> dict[str, str]:
     return found
 
 
-def seen_people(emails: list[str], now: str) -> list[dict[str, Any]]:
-    """`people` rows for emails the service meets before any roster names them."""
-    return [
-        {
-            "person_id": new_person_id(),
-            "email": e,
-            "created_at": now,
-            "updated_at": now,
-            "roles": "[]",
-            "source": "seen",
-        }
-        for e in emails
-    ]
-
-
 def stored_row(row: Any) -> StoredRecord:
     """A StoredRecord from a row shaped like `FIND_ANY_SQL` selects it."""
     return StoredRecord(row[0], row[1], row[2], row[3], row[4], row[5], json.loads(row[6]), row[7])
-
-
-def ids_by_kind(batch: list[PendingRecord]) -> dict[str, list[str]]:
-    """The batch's client ids grouped by record kind, sorted (one indexed query per kind)."""
-    by_kind: dict[str, set[str]] = {}
-    for rec in batch:
-        by_kind.setdefault(rec.kind, set()).add(rec.client_id)
-    return {kind: sorted(ids) for kind, ids in sorted(by_kind.items())}
-
-
-def safe_columns(rows: list[dict[str, Any]]) -> list[str]:
-    """The shared keys of rows to insert, checked as SQL identifiers."""
-    columns = list(rows[0])
-    if any(not c.isidentifier() for c in columns) or any(list(r) != columns for r in rows):
-        raise ValueError(f"rows to insert do not share safe column names: {columns}")
-    return columns
 
 
 def insert_values(
