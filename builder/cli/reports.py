@@ -266,16 +266,26 @@ def add_report_commands(group: click.Group) -> None:
 
     @group.command("questions")
     @click.option("--module", help="Only this module.")
-    @click.option("--flagged", is_flag=True, help="Only questions most people miss.")
+    @click.option(
+        "--flagged",
+        is_flag=True,
+        help="Only flagged questions: most people miss them, negative discrimination, or a "
+        "distractor nobody picks.",
+    )
     @click.option("--format", "fmt", type=FORMATS, default="text", show_default=True)
     @click.pass_context
     def questions(ctx: click.Context, module: str | None, flagged: bool, fmt: str) -> None:
         """Item analysis per question and module version, most missed first.
 
-        A question is flagged for its authors when most people miss it (at least 5 attempts).
+        Miss rate and most chosen wrong answer over all attempts; facility (share right),
+        discrimination (correlation with the rest of the attempt) and each choice's share
+        over first attempts, as Moodle's quiz statistics compute them. A question is flagged
+        (from 5 attempts) when most people miss it, its discrimination is negative, or a
+        wrong choice is never picked.
 
-        Example: trustpath records questions --module phishing --flagged
+        Example: trustpath records questions --module phishing --flagged --format json
         """
+        from builder.store.item_queries import first_attempt_answers
         from builder.store.queries import answer_counts, refresh_answers
 
         course = course_of(ctx)
@@ -283,13 +293,20 @@ def add_report_commands(group: click.Group) -> None:
             refresh_answers(store, course)
             with store.transaction() as conn:
                 counts = answer_counts(conn, module)
-        stats = [s for s in question_stats(counts, course) if s.flagged or not flagged]
+                first = first_attempt_answers(conn, module)
+        stats = [
+            s
+            for s in question_stats(counts, course, first)
+            if not flagged or s.flagged or (s.item and s.item.flags)
+        ]
         rows = [s.as_dict() for s in stats]
         if fmt == "text":
             for r in rows:
                 r["miss_rate"] = f"{100 * float(r['miss_rate']):.0f}%"
                 r["top_wrong_share"] = f"{100 * float(r['top_wrong_share']):.0f}%"
-                r["flagged"] = "FLAG" if r["flagged"] else ""
+                r["flagged"] = " ".join(["missed"] * bool(r["flagged"]) + r["flags"])
+                for key in ("facility", "discrimination"):
+                    r[key] = "–" if r[key] is None else f"{float(r[key]):.2f}"
         emit(
             rows,
             [
@@ -300,6 +317,8 @@ def add_report_commands(group: click.Group) -> None:
                 "miss_rate",
                 "top_wrong_choice",
                 "top_wrong_share",
+                "facility",
+                "discrimination",
                 "flagged",
             ],
             fmt,

@@ -22,6 +22,7 @@ from builder.reports.aggregates import (
 )
 from builder.reports.charts import column_chart, hbar_chart, heatmap
 from builder.store.database import Store
+from builder.store.item_queries import first_attempt_answers
 from builder.store.queries import ATTEMPTS, answer_counts, due_report, refresh_answers
 
 WEEKS = 12
@@ -71,6 +72,7 @@ def gather(store: Store, course: Course, as_of: dt.date) -> DashboardData:
             .order_by(ATTEMPTS.c.module)
         ).all()
         counts = answer_counts(conn)
+        first = first_attempt_answers(conn)
         entries = feedback_entries(conn, None, None)
     digest = feedback_digest(entries)
     latest = sorted(entries, key=lambda e: e.recorded_at, reverse=True)[:10]
@@ -80,7 +82,7 @@ def gather(store: Store, course: Course, as_of: dt.date) -> DashboardData:
         report=report,
         completion=completion_table(report.items, "department", by_id, course),
         pass_rates=[(m, int(n), int(p or 0)) for m, n, p in rates],
-        questions=question_stats(counts, course),
+        questions=question_stats(counts, course, first),
         feedback={m: {k: len(v) for k, v in kinds.items()} for m, kinds in digest.items()},
         feedback_latest=[
             (e.module, e.kind, e.text)
@@ -172,6 +174,20 @@ def render_dashboard(data: DashboardData) -> str:
         ]
         for q in missed
     ]
+    quality_rows = [
+        [
+            esc(q.module),
+            esc(q.version),
+            esc(q.question),
+            esc(q.item.first_attempts),
+            esc("–" if q.item.facility is None else f"{q.item.facility:.2f}"),
+            esc("–" if q.item.discrimination is None else f"{q.item.discrimination:.2f}"),
+            esc(", ".join(q.item.unpicked) or "–"),
+            "".join(f'<span class="flag">{esc(f)}</span> ' for f in q.item.flags),
+        ]
+        for q in data.questions
+        if q.item is not None and q.item.flags
+    ]
     crit, roles, cells = _coverage(data.course)
     stale = [m for m in data.course.modules.values() if m.review_by and m.review_by < data.as_of]
     stale_rows = [[esc(m.id), esc(m.title), esc(m.review_by), esc(m.owner or "")] for m in stale]
@@ -191,6 +207,9 @@ def render_dashboard(data: DashboardData) -> str:
         ("Most-missed questions", missed_chart + _table(
             ["Module", "Version", "Question", "Prompt", "Most chosen wrong answer", "Share", ""],
             missed_rows)),
+        ("Question quality (first attempts)", _table(
+            ["Module", "Version", "Question", "First attempts", "Facility", "Discrimination",
+             "Distractors nobody picks", "Flags"], quality_rows)),
         ("Criteria × roles coverage",
          f'<p class="legend">{legend}</p>' + heatmap(crit, roles, cells, "Criteria by role")),
         ("Stale content (review date passed)", _table(["Module", "Title", "Review by", "Owner"],

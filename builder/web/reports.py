@@ -95,11 +95,12 @@ async def completion(request: Request, service: RecordsService) -> list[dict[str
     return [r.as_dict() for r in completion_table(report.items, by, by_id, course)]
 
 
-@report_route("/questions", summary="Item analysis: miss rate and most-chosen wrong answer",
+@report_route("/questions", summary="Item analysis: miss rate, facility, discrimination",
               parameters=(_param("module", "Only this module."),), schema=ROWS)  # fmt: skip
 async def questions(request: Request, service: RecordsService) -> list[dict[str, Any]]:
     """Per question and module version, most missed first."""
     from builder.reports.aggregates import question_stats
+    from builder.store.item_queries import first_attempt_answers
     from builder.store.queries import answer_counts, refresh_answers
 
     module, course = _query(request, "module"), service.course
@@ -107,7 +108,8 @@ async def questions(request: Request, service: RecordsService) -> list[dict[str,
     def work() -> list[dict[str, Any]]:
         refresh_answers(service.store, course)
         with service.store.transaction() as conn:
-            return [s.as_dict() for s in question_stats(answer_counts(conn, module), course)]
+            counts, first = answer_counts(conn, module), first_attempt_answers(conn, module)
+        return [s.as_dict() for s in question_stats(counts, course, first)]
 
     return await service.read(work)
 
