@@ -47,6 +47,7 @@ bench: setup system-deps
 	$(BIN)/python bench/build.py
 	$(BIN)/python bench/records.py
 	$(BIN)/python bench/reports.py
+	$(BIN)/python bench/key_extraction.py
 
 clean:
 	rm -rf site .trustpath .pytest_cache .mypy_cache .ruff_cache

@@ -28,6 +28,7 @@ async def _one_connection(
     bodies: Sequence[bytes],
     next_index: list[int],
     results: list[tuple[int, Any] | None],
+    body_headers: Sequence[bytes] | None = None,
 ) -> None:
     try:
         reader, writer = await asyncio.open_connection(host, port)
@@ -43,6 +44,7 @@ async def _one_connection(
                 + path.encode()
                 + b" HTTP/1.1\r\nHost: t\r\n"
                 + headers
+                + (body_headers[i] if body_headers else b"")
                 + b"Content-Length: "
                 + str(len(body)).encode()
                 + b"\r\n\r\n"
@@ -69,8 +71,17 @@ async def post_many(
     bodies: Sequence[bytes],
     headers: dict[str, str],
     connections: int = 64,
+    body_headers: Sequence[dict[str, str]] | None = None,
 ) -> list[tuple[int, Any] | None]:
-    """POST every body over `connections` keep-alive connections; None where no answer came."""
+    """POST every body over `connections` keep-alive connections; None where no answer came.
+
+    `body_headers`: extra headers per body (each attempt's own person, say).
+    """
+    extra = (
+        [b"".join(f"{k}: {v}\r\n".encode() for k, v in h.items()) for h in body_headers]
+        if body_headers
+        else None
+    )
     raw_headers = b"".join(
         f"{k}: {v}\r\n".encode() for k, v in {"Content-Type": "application/json", **headers}.items()
     )
@@ -78,7 +89,7 @@ async def post_many(
     next_index = [0]
     await asyncio.gather(
         *(
-            _one_connection(host, port, path, raw_headers, bodies, next_index, results)
+            _one_connection(host, port, path, raw_headers, bodies, next_index, results, extra)
             for _ in range(connections)
         )
     )

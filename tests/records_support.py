@@ -141,6 +141,25 @@ def attempt(
     }
 
 
+def draw(c: AppClient, headers: dict[str, str], module: str = "phishing") -> dict[str, Any]:
+    """A draw from GET /api/quiz/{module}/draw (asserted to be issued)."""
+    r = c.get(f"/api/quiz/{module}/draw", headers=headers)
+    assert r.status_code == 200, r.text
+    out: dict[str, Any] = r.json()
+    return out
+
+
+def drawn(
+    c: AppClient,
+    headers: dict[str, str],
+    module: str = "phishing",
+    answers: dict[str, list[str]] | None = None,
+    **extra: Any,
+) -> dict[str, Any]:
+    """An attempt body carrying a fresh draw issued to `headers`' person."""
+    return attempt(module, answers, draw=draw(c, headers, module)["draw"], **extra)
+
+
 def ack(**extra: Any) -> dict[str, Any]:
     return {
         "ack_id": str(uuid.uuid4()),

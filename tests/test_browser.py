@@ -110,8 +110,34 @@ def page(site: Site) -> Iterator[playwright_api.Page]:
     assert requested and not outside, f"requests left 127.0.0.1: {outside}"
 
 
-def sign_in(page: playwright_api.Page, site: Site) -> None:
-    page.add_init_script(f"localStorage.setItem('trustpath.user', {json.dumps(EMAIL)})")
+def sign_in(page: playwright_api.Page, site: Site, email: str = EMAIL) -> None:
+    """Signed in as `email` (each test that submits a quiz has its own: attempts are limited)."""
+    page.add_init_script(f"localStorage.setItem('trustpath.user', {json.dumps(email)})")
+
+
+def drawn(page: playwright_api.Page) -> None:
+    """Wait until the quiz shows the records service's draw (its questions and order)."""
+    page.wait_for_selector("form.trustpath-quiz[data-drawn]", state="attached")
+
+
+def quiz_order(page: playwright_api.Page) -> list[tuple[str, list[str]]]:
+    """The questions on the page, in order, each with its choice ids in order."""
+    order: list[tuple[str, list[str]]] = page.evaluate(
+        """() => Array.from(document.querySelectorAll('.trustpath-question'), (fs) =>
+            [fs.dataset.question, Array.from(fs.querySelectorAll('input'), (i) => i.value)])"""
+    )
+    return [(q, list(c)) for q, c in order]
+
+
+def pick_with_arrows(page: playwright_api.Page, group: str, target: str) -> None:
+    """Tab into a radio group, then pick `target` with the arrow keys alone."""
+    tab_to(page, f"{group} input")
+    page.keyboard.press("Space")
+    for _ in range(6):
+        if page.evaluate("s => document.querySelector(s).checked", target):
+            return
+        page.keyboard.press("ArrowDown")
+    raise AssertionError(f"the arrow keys never reached {target}")
 
 
 def tab_to(page: playwright_api.Page, selector: str, limit: int = 80) -> None:
@@ -147,12 +173,9 @@ def test_answer_a_quiz_with_the_keyboard_alone(page: playwright_api.Page, site: 
     page.keyboard.type(EMAIL)
     page.keyboard.press("Enter")
     playwright_api.expect(page.locator("#trustpath-banner")).to_contain_text(f"as {EMAIL}")
-    tab_to(page, "#tp-q1-c1")
-    page.keyboard.press("Space")
-    page.keyboard.press("ArrowDown")  # moves to and picks "Forward it to security"
-    tab_to(page, "#tp-q2-c1")
-    page.keyboard.press("Space")
-    page.keyboard.press("ArrowDown")  # "False"
+    drawn(page)  # the draw arrives once the email is known; choices come in its order
+    pick_with_arrows(page, "#tp-q1", "#tp-q1-c2")  # "Forward it to security"
+    pick_with_arrows(page, "#tp-q2", "#tp-q2-c2")  # "False"
     tab_to(page, "form.trustpath-quiz button[type=submit]")
     page.keyboard.press("Enter")
     result = page.locator(".trustpath-quiz-result")
@@ -173,13 +196,14 @@ def test_answer_a_quiz_with_the_keyboard_alone(page: playwright_api.Page, site: 
 
 
 def test_instant_navigation_to_another_quiz(page: playwright_api.Page, site: Site) -> None:
-    sign_in(page, site)
+    sign_in(page, site, "nav@example.com")
     page.goto(site.url + "basics/intro/")
     page.evaluate("window.__no_reload = true")
     page.locator("nav.md-nav--primary").get_by_role("link", name="Second steps").click()
     page.wait_for_url(re.compile(r"/basics/second/$"))
     playwright_api.expect(page.locator("h1")).to_have_text("Second steps")
     assert page.evaluate("window.__no_reload === true"), "the link did a full page load"
+    drawn(page)
     page.get_by_label("Lock your screen").check()
     page.get_by_label("Share your password").check()
     page.get_by_role("button", name="Submit answers").click()
@@ -193,8 +217,9 @@ def test_instant_navigation_to_another_quiz(page: playwright_api.Page, site: Sit
 def test_offline_submission_is_queued_and_delivered_exactly_once(
     page: playwright_api.Page, site: Site
 ) -> None:
-    sign_in(page, site)
+    sign_in(page, site, "offline@example.com")
     page.goto(site.url + "basics/second/")
+    drawn(page)
     page.route("**/api/attempts", lambda route: route.abort("internetdisconnected"))
     page.get_by_label("Lock your screen").check()
     page.get_by_label("Install updates").check()
@@ -221,8 +246,9 @@ def test_offline_submission_is_queued_and_delivered_exactly_once(
 def test_stale_page_is_told_to_reload_and_not_retried(
     page: playwright_api.Page, site: Site
 ) -> None:
-    sign_in(page, site)
+    sign_in(page, site, "stale@example.com")
     page.goto(site.url + "basics/second/")
+    drawn(page)
     module = site.service.manifest["modules"]["second"]
     module["version"] += 1  # a newer version was published after this page was built
     try:
@@ -233,6 +259,79 @@ def test_stale_page_is_told_to_reload_and_not_retried(
         assert page.evaluate("localStorage.getItem('trustpath.queue')") == "[]"
     finally:
         module["version"] -= 1
+
+
+def test_two_people_see_the_choices_in_different_orders(
+    page: playwright_api.Page, site: Site
+) -> None:
+    sign_in(page, site, "first@example.com")
+    page.goto(site.url + "basics/intro/")
+    drawn(page)
+    first = quiz_order(page)
+    assert sorted(q for q, _ in first) == ["click-ok", "report-where"]
+    other = site.browser.new_context()
+    try:
+        second = other.new_page()
+        sign_in(second, site, "second@example.com")
+        orders = []
+        for _ in range(5):  # 24 possible orders: five draws all equal to the first is ~1e-7
+            second.goto(site.url + "basics/intro/")
+            drawn(second)
+            orders.append(quiz_order(second))
+            if orders[-1] != first:
+                break
+        assert orders[-1] != first, orders
+        assert {q for q, _ in orders[-1]} == {q for q, _ in first}  # the same quiz
+    finally:
+        other.close()
+
+
+def test_a_draw_of_one_shows_one_question(page: playwright_api.Page, site: Site) -> None:
+    quiz = site.service.manifest["modules"]["intro"]["quiz"]
+    quiz["draw"] = 1  # as if the author had written `draw: 1`
+    try:
+        sign_in(page, site, "pool@example.com")
+        page.goto(site.url + "basics/intro/")
+        drawn(page)
+        questions = page.locator(".trustpath-question")
+        playwright_api.expect(questions).to_have_count(1)
+        playwright_api.expect(questions.locator(".trustpath-qnum")).to_have_text("Question 1 of 1")
+        questions.locator("input").first.check()
+        page.get_by_role("button", name="Submit answers").click()
+        playwright_api.expect(page.locator(".trustpath-quiz-result")).to_contain_text("You scored")
+        sent = site.delivered[-1]
+        assert len(sent["answers"]) == 1 and sent["draw"]
+    finally:
+        del quiz["draw"]
+
+
+def test_a_limited_attempt_shows_when_to_try_again(page: playwright_api.Page, site: Site) -> None:
+    sign_in(page, site, "limited@example.com")
+    page.goto(site.url + "basics/second/")
+    drawn(page)
+    page.get_by_label("Share your password").check()
+    page.get_by_role("button", name="Submit answers").click()
+    result = page.locator(".trustpath-quiz-result")
+    playwright_api.expect(result).to_contain_text("You scored 0%")
+    page.get_by_role("button", name="Try again").click()  # within the 5-minute cooldown
+    playwright_api.expect(result).to_contain_text("You may try again at")
+    retry_at = result.locator("time").get_attribute("datetime") or ""
+    wait = dt.datetime.fromisoformat(retry_at.replace("Z", "+00:00")) - dt.datetime.now(dt.UTC)
+    assert dt.timedelta(minutes=3) < wait <= dt.timedelta(minutes=5)
+    assert result.locator("time").inner_text().strip()
+    assert page.get_by_role("button", name="Submit answers").is_disabled()
+
+
+def test_without_a_records_service_the_page_still_shuffles(
+    page: playwright_api.Page, site: Site
+) -> None:
+    page.route("**/api/**", lambda route: route.fulfill(status=404, body="Not found"))
+    orders = []
+    for _ in range(8):  # 24 possible orders: eight equal loads is ~1e-11
+        page.goto(site.url + "basics/intro/")
+        page.wait_for_selector(".trustpath-question")
+        orders.append(repr(quiz_order(page)))
+    assert len(set(orders)) > 1
 
 
 def test_acknowledgement_and_feedback_are_recorded(page: playwright_api.Page, site: Site) -> None:

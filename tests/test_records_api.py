@@ -14,7 +14,7 @@ from tests.records_support import (
     RIGHT,
     STATEMENT_SHA,
     ack,
-    attempt,
+    drawn,
     feedback,
     manifest,
     put_on_roster,
@@ -33,7 +33,7 @@ def _first_record(store: Store):
 
 def test_attempt_is_graded_recorded_and_answered(database_url: str):
     with running(database_url) as c:
-        body = attempt(answers={**RIGHT, "q1": ["a"]}, started_at="2026-03-01T09:00:00Z")
+        body = drawn(c, ANN, answers={**RIGHT, "q1": ["a"]}, started_at="2026-03-01T09:00:00Z")
         r = c.post("/api/attempts", json=body, headers=ANN)
         assert r.status_code == 201
         out = r.json()
@@ -59,7 +59,8 @@ def test_attempt_is_graded_recorded_and_answered(database_url: str):
             "passed": True,
             "seq": PUBLISHED + 1,
         }
-        assert out["questions"][0] == {
+        q1 = next(q for q in out["questions"] if q["id"] == "q1")  # questions come shuffled
+        assert q1 == {
             "id": "q1",
             "correct": False,
             "selected": ["a"],
@@ -73,20 +74,21 @@ def test_attempt_is_graded_recorded_and_answered(database_url: str):
     payload = json.loads(row.payload)
     assert payload["build_commit"] == "abc123" and payload["criteria"] == ["CC2.2"]
     assert payload["started_at"] == "2026-03-01T09:00:00Z" and payload["content_sha256"]
-    assert payload["questions"][0] == {"id": "q1", "selected": ["a"], "correct": False}
+    assert {"id": "q1", "selected": ["a"], "correct": False} in payload["questions"]
     store.close()
 
 
 def test_failed_after_pass_attempt_reveals_nothing(database_url: str):
     with running(database_url) as c:
-        out = c.post("/api/attempts", json=attempt(answers={"q1": ["b"]}), headers=ANN).json()
+        body = drawn(c, ANN, answers={"q1": ["b"]})
+        out = c.post("/api/attempts", json=body, headers=ANN).json()
         assert out["passed"] is False
         assert not any("correct_choices" in q for q in out["questions"])
 
 
 def test_identical_replay_gets_the_same_answer_and_stores_nothing(database_url: str):
     with running(database_url) as c:
-        body = attempt()
+        body = drawn(c, ANN)
         first = c.post("/api/attempts", json=body, headers=ANN)
         again = c.post("/api/attempts", json=body, headers=ANN)
         assert (first.status_code, again.status_code) == (201, 200)
@@ -123,7 +125,7 @@ def test_anonymous_feedback_stores_no_identity(database_url: str):
 
 def test_identity_comes_from_the_header_not_the_body(database_url: str):
     with running(database_url) as c:
-        body = attempt(email="mallory@example.com")
+        body = drawn(c, ANN, email="mallory@example.com")
         assert c.post("/api/attempts", json=body, headers=ANN).status_code == 422
         del body["email"]
         assert c.post("/api/attempts", json=body, headers=ANN).status_code == 201
@@ -137,8 +139,8 @@ def test_identity_comes_from_the_header_not_the_body(database_url: str):
 def test_me_lists_path_modules_with_status(database_url: str):
     put_on_roster(database_url, "ann@example.com", "bob@example.com")
     with running(database_url) as c:
-        c.post("/api/attempts", json=attempt(), headers=ANN)
-        c.post("/api/attempts", json=attempt("open-book", answers={}), headers=ANN)
+        c.post("/api/attempts", json=drawn(c, ANN), headers=ANN)
+        c.post("/api/attempts", json=drawn(c, ANN, "open-book", answers={}), headers=ANN)
         c.post("/api/acknowledgements", json=ack(), headers=ANN)
         me = c.get("/api/me", headers=ANN).json()
         assert me["email"] == "ann@example.com" and me["roles"] == ["all-staff"]
@@ -169,9 +171,8 @@ def test_header_identity_from_a_trusted_proxy(database_url: str):
     config = IdentityConfig("header", trusted_proxies=parse_networks(["10.0.0.0/8"]))
     put_on_roster(database_url, "ann@example.com")
     with running(database_url, config, client=("10.1.2.3", 5000)) as c:
-        r = c.post(
-            "/api/attempts", json=attempt(), headers={"X-Forwarded-Email": "Ann@Example.com"}
-        )
+        proxied = {"X-Forwarded-Email": "Ann@Example.com"}
+        r = c.post("/api/attempts", json=drawn(c, proxied), headers=proxied)
         assert r.status_code == 201
         assert (
             c.get("/api/me", headers={"X-Forwarded-Email": "ann@example.com"}).json()["modules"][
@@ -192,14 +193,15 @@ def test_token_identity(database_url: str):
     token = make_token(secret, "ann@example.com", int(time.time()) + 3600, person, 0)
     with running(database_url, IdentityConfig("token", secret=secret)) as c:
         auth = {"Authorization": f"Bearer {token}"}
-        assert c.post("/api/attempts", json=attempt(), headers=auth).status_code == 201
+        assert c.post("/api/attempts", json=drawn(c, auth), headers=auth).status_code == 201
         assert c.get("/api/me", headers=auth).json()["email"] == "ann@example.com"
 
 
 def test_all_records_form_a_valid_chain(database_url: str):
     with running(database_url) as c:
-        for _ in range(5):
-            c.post("/api/attempts", json=attempt(), headers=ANN)
+        for i in range(5):  # five people: one person's attempts are limited to 3 a day
+            person = {"X-TrustPath-User": f"p{i}@example.com"}
+            c.post("/api/attempts", json=drawn(c, person), headers=person)
             c.post("/api/feedback", json=feedback(anonymous=True), headers=BOB)
         c.post("/api/acknowledgements", json=ack(), headers=BOB)
     store = Store(database_url)
@@ -218,6 +220,7 @@ def test_openapi_lists_every_route(database_url: str):
         "/api/acknowledgements",
         "/api/feedback",
         "/api/me",
+        "/api/quiz/{module}/draw",
         "/api/health",
         "/api/openapi.json",
         "/api/reports/ledger-head",
@@ -228,7 +231,7 @@ def test_me_says_when_someone_is_not_on_the_roster(database_url: str):
     """Issue 10: /api/me no longer invents an all-staff plan for someone off the roster."""
     put_on_roster(database_url, "bob@example.com")
     with running(database_url) as c:
-        assert c.post("/api/attempts", json=attempt(), headers=ANN).status_code == 201
+        assert c.post("/api/attempts", json=drawn(c, ANN), headers=ANN).status_code == 201
         me = c.get("/api/me", headers=ANN).json()
         assert (me["email"], me["on_roster"], me["roles"], me["modules"]) == (
             "ann@example.com", False, [], {})  # fmt: skip

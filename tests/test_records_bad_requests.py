@@ -12,7 +12,7 @@ import pytest
 
 from builder.records.identity import IdentityConfig, make_token, parse_networks
 from tests.asgi import AppClient
-from tests.records_support import ANN, BOB, RIGHT, ack, attempt, feedback, running
+from tests.records_support import ANN, BOB, RIGHT, ack, attempt, draw, feedback, running
 
 SECRET = b"0123456789abcdef-test-secret"
 JSON = {"content-type": "application/json"}
@@ -52,6 +52,7 @@ class Case:
     before: Callable[[AppClient], None] | None = None
     identity: str = "open"  # open | header-untrusted | token
     client: tuple[str, int] = ("127.0.0.1", 50000)
+    drawn: bool = False  # the attempt body gets a draw issued to Ann first
 
 
 def _nested(depth: int) -> bytes:
@@ -67,6 +68,7 @@ def _nested(depth: int) -> bytes:
 
 
 def _replay_first(c: AppClient) -> None:
+    FIXED["draw"] = draw(c, ANN)["draw"]  # a fresh draw per database
     assert c.post("/api/attempts", json=FIXED, headers=ANN).status_code == 201
 
 
@@ -184,24 +186,28 @@ CASES = [
         "unknown question",
         422,
         "unknown_question",
+        drawn=True,
         request=lambda: as_json(attempt(answers={"q9": ["a"]})),
     ),
     Case(
         "unknown choice",
         422,
         "unknown_choice",
+        drawn=True,
         request=lambda: as_json(attempt(answers={"q1": ["d"]})),
     ),
     Case(
         "two choices for a single question",
         422,
         "too_many_choices",
+        drawn=True,
         request=lambda: as_json(attempt(answers={"q1": ["a", "b"]})),
     ),
     Case(
         "both true and false",
         422,
         "too_many_choices",
+        drawn=True,
         request=lambda: as_json(attempt(answers={"q3": ["true", "false"]})),
     ),
     Case(
@@ -392,7 +398,12 @@ def test_bad_request_gets_its_status_and_the_error_shape(case: Case, database_ur
         if case.before:
             case.before(c)
         seq_before = c.get("/api/health").json()["ledger"]["seq"]
-        response = c.request(case.method, case.path, **case.request())
+        request = case.request()
+        if case.drawn:
+            body = json.loads(request["content"])
+            body["draw"] = draw(c, ANN, body["module"])["draw"]
+            request["content"] = json.dumps(body).encode()
+        response = c.request(case.method, case.path, **request)
         assert response.status_code == case.status, response.text
         assert response.headers["content-type"] == "application/json"
         body = response.json()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import secrets
 import threading
 import time
 import uuid
@@ -12,6 +13,7 @@ from pathlib import Path
 import pytest
 
 from builder.ledger.chain import verify_rows
+from builder.records.draws import DrawClaims, DrawSigner, draw_key
 from builder.store.database import Store
 from builder.web.server import ServeConfig
 from tests.loadclient import Server, post_many
@@ -19,22 +21,41 @@ from tests.pg import free_port
 from tests.records_support import RIGHT, manifest
 
 pytestmark = pytest.mark.slow
-HEADERS = {"X-TrustPath-User": "load@example.com"}
+SECRET = secrets.token_hex(32)  # strong: `serve` refuses a weak TRUSTPATH_SECRET
+SIGNER = DrawSigner(draw_key(SECRET.encode()))
+QUESTIONS = tuple(q["id"] for q in manifest()["modules"]["phishing"]["quiz"]["questions"])
+
+
+@pytest.fixture(autouse=True)
+def _secret(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The service derives its draw key from TRUSTPATH_SECRET, as these tests do."""
+    monkeypatch.setenv("TRUSTPATH_SECRET", SECRET)
+
+
+def who(body: bytes) -> dict[str, str]:
+    """Each attempt is its own person's first (a draw serves one attempt per person)."""
+    return {"X-TrustPath-User": f"{json.loads(body)['attempt_id']}@example.com"}
 
 
 def bodies(n: int) -> list[bytes]:
+    """Attempt bodies, each with a draw signed as the service would issue it to its person."""
     answers = [RIGHT, {"q1": ["a"]}, {}]
-    return [
-        json.dumps(
-            {
-                "attempt_id": str(uuid.uuid4()),
-                "module": "phishing",
-                "version": 1,
-                "answers": answers[i % 3],
-            }
-        ).encode()
-        for i in range(n)
-    ]
+    expires = int(time.time()) + 86_400
+    out = []
+    for i in range(n):
+        attempt_id = str(uuid.uuid4())
+        claims = DrawClaims(
+            "phishing", 1, SIGNER.person(f"{attempt_id}@example.com"), QUESTIONS, i, 0, expires
+        )
+        body = {
+            "attempt_id": attempt_id,
+            "module": "phishing",
+            "version": 1,
+            "answers": answers[i % 3],
+            "draw": SIGNER.sign(claims),
+        }
+        out.append(json.dumps(body).encode())
+    return out
 
 
 def config(tmp_path: Path, url: str) -> str:
@@ -77,7 +98,16 @@ def test_20000_attempts_from_64_connections(tmp_path: Path):
     try:
         sent = bodies(20_000)
         started = time.monotonic()
-        results = asyncio.run(post_many("127.0.0.1", server.port, "/api/attempts", sent, HEADERS))
+        results = asyncio.run(
+            post_many(
+                "127.0.0.1",
+                server.port,
+                "/api/attempts",
+                sent,
+                {},
+                body_headers=[who(b) for b in sent],
+            )
+        )
         elapsed = time.monotonic() - started
     finally:
         server.stop()
@@ -101,7 +131,14 @@ def test_sigkill_three_times_loses_no_acknowledged_attempt(tmp_path: Path):
         killer.start()
         try:
             results = asyncio.run(
-                post_many("127.0.0.1", server.port, "/api/attempts", sent, HEADERS)
+                post_many(
+                    "127.0.0.1",
+                    server.port,
+                    "/api/attempts",
+                    sent,
+                    {},
+                    body_headers=[who(b) for b in sent],
+                )
             )
         finally:
             killer.join()
@@ -116,7 +153,16 @@ def test_sigkill_three_times_loses_no_acknowledged_attempt(tmp_path: Path):
     server = Server(env, free_port())
     try:
         more = bodies(100)
-        results = asyncio.run(post_many("127.0.0.1", server.port, "/api/attempts", more, HEADERS))
+        results = asyncio.run(
+            post_many(
+                "127.0.0.1",
+                server.port,
+                "/api/attempts",
+                more,
+                {},
+                body_headers=[who(b) for b in more],
+            )
+        )
     finally:
         server.stop()
     assert all(r is not None and r[0] == 201 for r in results)

@@ -256,7 +256,12 @@ def add_report_commands(group: click.Group) -> None:
 
     @group.command("questions")
     @click.option("--module", help="Only this module.")
-    @click.option("--flagged", is_flag=True, help="Only questions most people miss.")
+    @click.option(
+        "--flagged",
+        is_flag=True,
+        help="Only flagged questions: most people miss them, negative discrimination, or a "
+        "distractor nobody picks.",
+    )
     @click.option("--as-of", type=DATE, default=None, help=AS_OF_HELP)
     @click.option("--format", "fmt", type=FORMATS, default="text", show_default=True,
                   help="Output format.")  # fmt: skip
@@ -266,9 +271,13 @@ def add_report_commands(group: click.Group) -> None:
     ) -> None:
         """Item analysis per question and module version, most missed first.
 
-        A question is flagged for its authors when most people miss it (at least 5 attempts).
+        Miss rate and most chosen wrong answer over all attempts; facility (share right),
+        discrimination (correlation with the rest of the attempt) and each choice's share
+        over first attempts, as Moodle's quiz statistics compute them. A question is flagged
+        (from 5 attempts) when most people miss it, its discrimination is negative, or a
+        wrong choice is never picked.
 
-        Example: trustpath records questions --module phishing --flagged
+        Example: trustpath records questions --module phishing --flagged --format json
         """
         course = course_of(ctx)
         with open_store(ctx) as store, reporting():
@@ -278,7 +287,9 @@ def add_report_commands(group: click.Group) -> None:
             for r in rows:
                 r["miss_rate"] = f"{100 * float(r['miss_rate']):.0f}%"
                 r["top_wrong_share"] = f"{100 * float(r['top_wrong_share']):.0f}%"
-                r["flagged"] = "FLAG" if r["flagged"] else ""
+                r["flagged"] = " ".join(["missed"] * bool(r["flagged"]) + r["flags"])
+                for key in ("facility", "discrimination"):
+                    r[key] = "–" if r[key] is None else f"{float(r[key]):.2f}"
         emit(rows, QUESTION_COLUMNS, fmt)
 
     @group.command("feedback")

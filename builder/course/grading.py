@@ -12,6 +12,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from builder.course.quizrules import discloses_key, discloses_questions, policy_of
+
 REVEAL_RULES = ("always", "after_pass", "never")
 SINGLE_ANSWER_TYPES = ("single", "true_false")
 
@@ -120,16 +122,38 @@ def quiz_of(module: Mapping[str, Any]) -> dict[str, Any]:
     return quiz
 
 
-def grade_attempt(module: Mapping[str, Any], answers: Mapping[str, Sequence[str]]) -> Grade:
-    """Grade `answers` (question id -> chosen choice ids) against the module's quiz."""
+class NotDrawn(GradingError):
+    """An answer names a question of the quiz that the attempt's draw did not show."""
+
+    code = "draw_mismatch"
+
+
+def grade_attempt(
+    module: Mapping[str, Any],
+    answers: Mapping[str, Sequence[str]],
+    drawn: Sequence[str] | None = None,
+) -> Grade:
+    """Grade `answers` (question id -> chosen choice ids) against the module's quiz.
+
+    `drawn`: the question ids the attempt's draw showed, in the order shown; the score is over
+    those alone (None: every question, in authored order). Raises UnknownQuestion,
+    NotDrawn, UnknownChoice or TooManyChoices.
+    """
     quiz = quiz_of(module)
-    questions = quiz["questions"]
-    by_id = {q["id"]: q for q in questions}
+    by_id = {q["id"]: q for q in quiz["questions"]}
     unknown = sorted(set(answers) - set(by_id))
     if unknown:
         raise UnknownQuestion(
             f"module '{module['id']}' has no question '{unknown[0]}'",
             {"module": module["id"], "questions": unknown},
+        )
+    questions = quiz["questions"] if drawn is None else [by_id[q] for q in drawn if q in by_id]
+    outside = sorted(set(answers) - {q["id"] for q in questions})
+    if outside:
+        raise NotDrawn(
+            f"question '{outside[0]}' was not in this attempt's draw: answer the questions "
+            "the page showed, or reload the page for a new draw",
+            {"module": module["id"], "questions": outside},
         )
     results = []
     for q in questions:
@@ -157,16 +181,18 @@ def grade_attempt(module: Mapping[str, Any], answers: Mapping[str, Sequence[str]
     )
 
 
-def reveals_answers(reveal: str, passed: bool) -> bool:
-    """Whether the correct choices may be shown after this attempt."""
-    return reveal == "always" or (reveal == "after_pass" and passed)
-
-
 def question_feedback(module: Mapping[str, Any], grade: Grade) -> list[dict[str, Any]]:
-    """Per-question results for the page: correctness, explanation, chosen-choice feedback."""
+    """Per-question results for the page: correctness, explanation, chosen-choice feedback.
+
+    Follows the one disclosure rule (`builder.course.quizrules`): an empty list when the quiz
+    discloses the score and pass/fail only; `correct_choices` only where `reveal` allows.
+    """
     quiz = quiz_of(module)
+    policy = policy_of(quiz)
+    if not discloses_questions(policy, grade.passed):
+        return []
     by_id = {q["id"]: q for q in quiz["questions"]}
-    reveal = reveals_answers(str(quiz.get("reveal", "after_pass")), grade.passed)
+    reveal = discloses_key(policy, grade.passed)
     out = []
     for result in grade.questions:
         q = by_id.get(result.id)

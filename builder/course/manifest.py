@@ -21,6 +21,8 @@ from builder.curriculum.paths import LearningPath
 
 MANIFEST_FORMAT = 1
 MANIFEST_NAME = "manifest.json"
+# Quiz keys the records service reads (builder.course.quizrules); absent: its defaults.
+QUIZ_RULE_KEYS = ("draw", "max_attempts", "attempt_window_hours", "cooldown_minutes", "feedback")
 
 
 def sha256_text(text: str) -> str:
@@ -60,13 +62,21 @@ def git_commit(root: Path) -> str | None:
 def module_entry(module: Module) -> dict[str, Any]:
     quiz = None
     if module.quiz is not None:
+        rules = {
+            key: getattr(module.quiz, key)
+            for key in QUIZ_RULE_KEYS
+            if getattr(module.quiz, key) is not None
+        }
         quiz = {
             "pass_mark": module.quiz.pass_mark,
             "reveal": module.quiz.reveal,
+            **rules,
             "questions": [
                 {
                     "id": q.id,
                     "type": q.type,
+                    # `shuffle` comes with the authoring change (question schema and model)
+                    "shuffle": bool(getattr(q, "shuffle", True)),
                     "prompt": q.prompt,
                     "choices": [
                         {"id": c.id, "text": c.text, "correct": c.correct, "feedback": c.feedback}

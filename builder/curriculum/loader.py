@@ -173,7 +173,16 @@ def _build_quiz(data: dict[str, Any]) -> Quiz:
                 for c in q.get("choices", [])
             )
         questions.append(Question(q["id"], q["type"], q["prompt"], choices, q.get("explain")))
-    return Quiz(int(data.get("pass_mark", 80)), data.get("reveal", "after_pass"), tuple(questions))
+    return Quiz(
+        int(data.get("pass_mark", 80)),
+        data.get("reveal", "after_pass"),
+        tuple(questions),
+        draw=data.get("draw"),
+        max_attempts=data.get("max_attempts"),
+        attempt_window_hours=data.get("attempt_window_hours"),
+        cooldown_minutes=data.get("cooldown_minutes"),
+        feedback=data.get("feedback"),
+    )
 
 
 def _load_module(

@@ -48,6 +48,12 @@ class Quiz:
     pass_mark: int
     reveal: str  # after_pass | never | always
     questions: tuple[Question, ...]
+    # The records service's rules (issue 11); None: the service's default (course.quizrules).
+    draw: int | None = None  # questions shown per attempt
+    max_attempts: int | None = None  # per attempt_window_hours; 0: no limit
+    attempt_window_hours: int | None = None
+    cooldown_minutes: int | None = None  # after a failed attempt
+    feedback: str | None = None  # per_question | score_only
 
 
 @dataclass

@@ -18,7 +18,7 @@ import hashlib
 import json
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
 import orjson
@@ -33,10 +33,12 @@ from builder.course.grading import (
     question_feedback,
 )
 from builder.course.model import Course, course_from_manifest
+from builder.records.draws import DrawSigner, QuizRuleError, draw_key
 from builder.records.errors import ApiError
 from builder.records.identity import Identity, IdentityConfig
 from builder.records.links import link_refusal
 from builder.records.me import not_on_roster, on_roster, person_statuses
+from builder.records.quizzes import QuizGate, utc_now
 from builder.records.started import check_started_at
 from builder.records.writer import GroupWriter, WriteFailed
 from builder.store.database import Duplicate, PendingRecord, Store, StoredRecord
@@ -87,6 +89,17 @@ class RecordsService:
     writer: GroupWriter | None = None
     release_seconds: float = 300.0  # how often pooled anonymous feedback of past days is chained
     _releaser: asyncio.Task[None] | None = None
+    signer: DrawSigner = field(default_factory=lambda: DrawSigner(draw_key(None)))
+    clock: Callable[[], dt.datetime] = utc_now
+
+    @functools.cached_property
+    def quizzes(self) -> QuizGate:
+        """Draws, limits and the per-person locks of this service's quizzes."""
+        return QuizGate(self.manifest, self.store, self.signer, self.clock, self.read)
+
+    async def draw(self, identity: Identity, module_id: str) -> dict[str, Any]:
+        """Issue a draw for the person's next attempt (GET /api/quiz/{module}/draw)."""
+        return await self.quizzes.draw(identity, module_id)
 
     @functools.cached_property
     def course(self) -> Course:
@@ -158,7 +171,7 @@ class RecordsService:
         digest = body_digest(body)
         try:
             record = pending(digest)
-        except ApiError:  # a replay is answered even when its body no longer grades
+        except (ApiError, QuizRuleError):  # a replay is answered even when refused now
             found = await self.read(self.store.find_record, kind, client_id)
             if found is None:
                 raise
@@ -183,21 +196,41 @@ class RecordsService:
     async def submit_attempt(
         self, identity: Identity, body: dict[str, Any]
     ) -> tuple[int, dict[str, Any]]:
-        """Grade and record a quiz attempt (POST /api/attempts)."""
+        """Grade and record a quiz attempt (POST /api/attempts).
+
+        A new attempt needs a draw the service issued to this person (`draw`), unused and
+        unexpired, within the quiz's limits; a replay of a recorded attempt is answered as
+        it was, whatever the draw and limits say now.
+        """
+        async with self.quizzes.lock(identity.email, str(body["module"])):
+            return await self._submit_attempt(identity, body)
+
+    async def _submit_attempt(
+        self, identity: Identity, body: dict[str, Any]
+    ) -> tuple[int, dict[str, Any]]:
         attempt_id = body["attempt_id"].lower()
         graded: list[Grade] = []  # this request's grade: the answer when its row is created
+        now = self.clock()
+        refused: ApiError | QuizRuleError | None = None
+        drawn: tuple[str, ...] = ()
+        try:
+            drawn = await self.quizzes.check_attempt(identity, body, now)
+        except (ApiError, QuizRuleError) as exc:
+            refused = exc
 
         def pending(digest: str) -> PendingRecord:
+            if refused is not None:
+                raise refused
             try:
                 module = find_module(self.manifest, body["module"])
-                check_version(module, body["version"])
-                grade = grade_attempt(module, body["answers"])
+                grade = grade_attempt(module, body["answers"], drawn)
             except GradingError as exc:
                 raise _grading(exc) from None
             graded.append(grade)
             started = check_started_at(body.get("started_at"), dt.datetime.now(dt.UTC))
             payload: dict[str, Any] = {
                 "v": PAYLOAD_FORMAT,
+                "graded_at": now.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ"),
                 "version": module["version"],
                 "content_sha256": module["content_sha256"],
                 "build_commit": self.manifest.get("commit"),

@@ -92,6 +92,7 @@ class QuestionStat:
     top_wrong: str | None  # the most chosen wrong choice id
     top_wrong_text: str
     top_wrong_share: float  # of all attempts at the question
+    item: ItemStat | None = None  # Moodle-style item analysis over first attempts
 
     @property
     def miss_rate(self) -> float:
@@ -114,11 +115,20 @@ class QuestionStat:
             "top_wrong_text": self.top_wrong_text,
             "top_wrong_share": round(self.top_wrong_share, 4),
             "flagged": self.flagged,
+            **(self.item or ItemStat(0, None, None, ())).as_dict(),
         }
 
 
-def question_stats(answers: Iterable[AnswerCount], course: Course) -> list[QuestionStat]:
-    """Item analysis per module version and question, most missed first."""
+def question_stats(
+    answers: Iterable[AnswerCount], course: Course, first: Iterable[FirstAnswer] = ()
+) -> list[QuestionStat]:
+    """Item analysis per module version and question, most missed first.
+
+    `answers`: counts over all attempts (miss rate, most chosen wrong answer); `first`: each
+    person's first attempt's answers, for facility, discrimination and choice shares
+    (`item_stats`).
+    """
+    items = item_stats(first, course)
     groups: dict[tuple[str, int, str], list[tuple[tuple[str, ...], bool, int]]] = defaultdict(list)
     for module, version, question, selected, correct, count in answers:
         groups[(module, version, question)].append((selected, correct, count))
@@ -152,10 +162,138 @@ def question_stats(answers: Iterable[AnswerCount], course: Course) -> list[Quest
                 top[0] if top else None,
                 texts.get(top[0], "") if top else "",
                 top[1] / attempts if top and attempts else 0.0,
+                items.get((module, version, question)),
             )
         )
     stats.sort(key=lambda s: (-s.miss_rate, -s.attempts, s.module, s.version, s.question))
     return stats
+
+
+FirstAnswer = tuple[int, str, int, str, tuple[str, ...], bool]  # seq, module, version, q, sel, ok
+
+
+@dataclass(frozen=True)
+class ChoiceShare:
+    id: str
+    share: float  # of first attempts at the question that chose it
+    correct: bool | None  # None: not in the current manifest (an older version's choice)
+
+
+@dataclass(frozen=True)
+class ItemStat:
+    """Facility and discrimination of one question over first attempts, and choice shares."""
+
+    first_attempts: int
+    facility: float | None
+    discrimination: float | None
+    choices: tuple[ChoiceShare, ...]
+
+    @property
+    def unpicked(self) -> list[str]:
+        """Wrong choices nobody picked (once enough people answered to say so)."""
+        if self.first_attempts < FLAG_MIN_ATTEMPTS:
+            return []
+        return [c.id for c in self.choices if c.correct is False and c.share == 0]
+
+    @property
+    def flags(self) -> list[str]:
+        """`negative-discrimination` and `unpicked-distractor`, when they apply."""
+        out = []
+        if (
+            self.first_attempts >= FLAG_MIN_ATTEMPTS
+            and self.discrimination is not None
+            and self.discrimination < 0
+        ):
+            out.append("negative-discrimination")
+        if self.unpicked:
+            out.append("unpicked-distractor")
+        return out
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "first_attempts": self.first_attempts,
+            "facility": None if self.facility is None else round(self.facility, 4),
+            "discrimination": (
+                None if self.discrimination is None else round(self.discrimination, 4)
+            ),
+            "choices": [
+                {"id": c.id, "share": round(c.share, 4), "correct": c.correct} for c in self.choices
+            ],
+            "unpicked_distractors": self.unpicked,
+            "flags": self.flags,
+        }
+
+
+def pearson(xs: list[float], ys: list[float]) -> float | None:
+    """The Pearson correlation of two equal-length samples; None when either is constant."""
+    n = len(xs)
+    if n < 2:
+        return None
+    mx, my = sum(xs) / n, sum(ys) / n
+    sxy = sum((x - mx) * (y - my) for x, y in zip(xs, ys, strict=True))
+    sxx = sum((x - mx) ** 2 for x in xs)
+    syy = sum((y - my) ** 2 for y in ys)
+    if sxx == 0 or syy == 0:
+        return None
+    return float(sxy / (sxx * syy) ** 0.5)
+
+
+def item_stats(
+    first: Iterable[FirstAnswer], course: Course
+) -> dict[tuple[str, int, str], ItemStat]:
+    """Moodle's item statistics per (module, version, question), over first attempts.
+
+    Source: Moodle developer documentation, "Quiz statistics calculations"
+    (https://docs.moodle.org/dev/Quiz_statistics_calculations). With x_i(p) the score
+    (1 right, 0 wrong) of question i in person p's first attempt and X_i(p) the score of the
+    rest of that attempt: facility F_i = mean of x_i (the share right, 0..1); discrimination
+    D_i = r(x_i, X_i), the Pearson correlation between the question and the rest of the
+    attempt (-1..1; Moodle prints it as a percentage). With a draw, attempts hold different
+    questions, so X_i is the share right among the attempt's other questions (the same
+    correlation as the raw count when every attempt has the same questions). D_i is None
+    when either side does not vary. Choice share: the share of those attempts that picked it.
+    """
+    attempts: dict[tuple[str, int], dict[int, dict[str, tuple[tuple[str, ...], bool]]]] = {}
+    for seq, module, version, question, selected, correct in first:
+        per = attempts.setdefault((module, version), {})
+        per.setdefault(seq, {})[question] = (selected, correct)
+    out: dict[tuple[str, int, str], ItemStat] = {}
+    for (module, version), by_seq in attempts.items():
+        current = course.modules.get(module)
+        meta = (
+            {q["id"]: q for q in course.questions(module)}
+            if current is not None and current.version == version
+            else {}
+        )
+        questions = sorted({q for answers in by_seq.values() for q in answers})
+        for question in questions:
+            xs: list[float] = []
+            rests: list[float] = []
+            picked: Counter[str] = Counter()
+            n = 0
+            for answers in by_seq.values():
+                if question not in answers:
+                    continue
+                selected, right = answers[question]
+                n += 1
+                picked.update(set(selected))
+                others = [ok for q, (_, ok) in answers.items() if q != question]
+                if others:
+                    xs.append(1.0 if right else 0.0)
+                    rests.append(sum(others) / len(others))
+            right_count = sum(1 for a in by_seq.values() if question in a and a[question][1])
+            q_meta = meta.get(question) or {}
+            key = set(q_meta.get("correct") or ())
+            ids = [str(c["id"]) for c in q_meta.get("choices") or ()]
+            ids += sorted(set(picked) - set(ids))
+            choices = tuple(
+                ChoiceShare(c, picked[c] / n if n else 0.0, (c in key) if q_meta else None)
+                for c in ids
+            )
+            out[(module, version, question)] = ItemStat(
+                n, right_count / n if n else None, pearson(xs, rests), choices
+            )
+    return out
 
 
 def feedback_digest(entries: Iterable[FeedbackEntry]) -> dict[str, dict[str, list[FeedbackEntry]]]:

@@ -9,15 +9,14 @@ from builder.ledger.views import FeedbackEntry
 from builder.reports.aggregates import QuestionStat, feedback_digest, question_stats
 from builder.reports.period import as_of_for
 from builder.store.database import Store
-from builder.store.queries import refresh_answers
+from builder.store.item_queries import first_attempt_answers
 from builder.store.report_queries import answer_counts_until, feedback_until
 
 QUESTION_COLUMNS = (
     "module", "version", "question", "attempts", "miss_rate", "top_wrong_choice",
-    "top_wrong_share", "flagged",
+    "top_wrong_share", "facility", "discrimination", "flagged",
 )  # fmt: skip
 FEEDBACK_COLUMNS = ("module", "version", "kind", "from", "recorded_at", "text")
-PROJECT_BATCH = 500  # attempts projected per write transaction
 
 
 def question_report(
@@ -29,14 +28,18 @@ def question_report(
 ) -> list[QuestionStat]:
     """Per question and module version, most missed first, over attempts recorded by the end
     of `as_of` (default: today in the org's zone). `flagged` keeps questions most people miss
-    (`aggregates.FLAG_MISS_RATE` over at least `FLAG_MIN_ATTEMPTS` attempts)."""
+    (`aggregates.FLAG_MISS_RATE` over at least `FLAG_MIN_ATTEMPTS` attempts), or whose item
+    analysis over first attempts flags them (negative discrimination, a distractor nobody
+    picks)."""
     until = as_of_for(course, as_of).until
-    # Small batches: each holds the write lock (on PostgreSQL the ledger's advisory lock)
-    # while it projects, and submissions wait for it.
-    refresh_answers(store, course, batch=PROJECT_BATCH)
     with store.transaction() as conn:
         counts = answer_counts_until(conn, module, until)
-    return [s for s in question_stats(counts, course) if s.flagged or not flagged]
+        first = first_attempt_answers(conn, module, until)
+    return [
+        s
+        for s in question_stats(counts, course, first)
+        if not flagged or s.flagged or (s.item is not None and s.item.flags)
+    ]
 
 
 def feedback_report(

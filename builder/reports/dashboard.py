@@ -188,6 +188,20 @@ def render_dashboard(data: DashboardData) -> str:
         ]
         for q in missed
     ]
+    quality_rows = [
+        [
+            esc(_title(course, q.module)),
+            esc(q.version),
+            esc(q.prompt or q.question),
+            esc(q.item.first_attempts),
+            esc("–" if q.item.facility is None else f"{q.item.facility:.2f}"),
+            esc("–" if q.item.discrimination is None else f"{q.item.discrimination:.2f}"),
+            esc(", ".join(q.item.unpicked) or "–"),
+            "".join(f'<span class="flag">{esc(f)}</span> ' for f in q.item.flags),
+        ]
+        for q in data.questions
+        if q.item is not None and q.item.flags
+    ]
     crit, roles, cells = _coverage(course)
     role_titles = [course.roles[r].title for r in roles]
     titled = {(c, course.roles[r].title): v for (c, r), v in cells.items()}
@@ -214,6 +228,9 @@ def render_dashboard(data: DashboardData) -> str:
         ("Most-missed questions", missed_chart + _table(
             ["Module", "Version", "Question", "Most chosen wrong answer", "Share", ""],
             missed_rows, len(answered), "questions")),
+        ("Question quality (first attempts)", _table(
+            ["Module", "Version", "Question", "First attempts", "Facility", "Discrimination",
+             "Distractors nobody picks", "Flags"], quality_rows, len(quality_rows), "questions")),
         ("Criteria × roles coverage",
          heat_legend + heatmap(crit, role_titles, titled, "Criteria by role")),
         ("Stale content (review date passed)", _table(["Module", "Review by", "Owner"],

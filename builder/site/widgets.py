@@ -1,7 +1,9 @@
 """Module widgets as HTML: the quiz (without its answer key), acknowledgement and feedback.
 
 Nothing rendered here may tell a correct choice from a wrong one: every choice of a question
-gets the same markup, in authored order, and differs only in its id, value and label text.
+gets the same markup, in authored order (the quiz widget shows them in the order the records
+service draws, or shuffles them itself without one), and differs only in its id, value and
+label text.
 Explanations and per-choice feedback stay in the course manifest, for the records service.
 """
 
@@ -96,6 +98,9 @@ def render_question(question: Question, number: int, total: int) -> str:
         )
         described = f' aria-describedby="{prefix}-prompt"'
     kind = _choice_type(question)
+    # the page shuffles choices unless the author needs their order (`shuffle: false`)
+    keep = "" if getattr(question, "shuffle", True) else ' data-shuffle="false"'
+
     choices = "".join(
         f'<li class="trustpath-choice"><input type="{kind}" id="{prefix}-c{i}" '
         f'name="{prefix}" value="{esc(choice.id)}"> '
@@ -104,7 +109,7 @@ def render_question(question: Question, number: int, total: int) -> str:
     )
     return (
         f'<fieldset class="trustpath-question" id="{prefix}" data-question="{esc(question.id)}" '
-        f'data-type="{esc(question.type)}"{described}>{head}'
+        f'data-type="{esc(question.type)}"{keep}{described}>{head}'
         f'<ul class="trustpath-choices">{choices}</ul>'
         f'<div class="trustpath-question-result" id="{prefix}-result"></div></fieldset>'
     )
@@ -114,14 +119,17 @@ def render_quiz(module: Module, quiz: Quiz) -> str:
     """The quiz form; the widget posts its answers to the records service for grading."""
     total = len(quiz.questions)
     questions = "".join(render_question(q, n, total) for n, q in enumerate(quiz.questions, 1))
-    plural = "question" if total == 1 else "questions"
+    shown = min(quiz.draw or total, total)
+    plural = "question" if shown == 1 else "questions"
+    pool = f" drawn from {total} for each attempt" if shown < total else ""
+    draw = f' data-draw="{shown}"' if shown < total else ""
     return (
         '<section class="trustpath-quiz-section" aria-labelledby="tp-quiz-title">'
         '<h2 id="tp-quiz-title">Check your understanding</h2>'
-        f'<p class="trustpath-quiz-intro">{total} {plural}; pass mark {quiz.pass_mark}%. '
+        f'<p class="trustpath-quiz-intro">{shown} {plural}{pool}; pass mark {quiz.pass_mark}%. '
         "Your answers are graded by the training records service.</p>"
         f'<form class="trustpath-quiz" data-trustpath="quiz" data-module="{esc(module.id)}" '
-        f'data-version="{module.version}" data-pass-mark="{quiz.pass_mark}" novalidate>'
+        f'data-version="{module.version}" data-pass-mark="{quiz.pass_mark}"{draw} novalidate>'
         f"{questions}"
         '<div class="trustpath-actions"><button type="submit" '
         'class="md-button md-button--primary">Submit answers</button></div>'

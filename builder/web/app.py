@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import math
 from collections.abc import AsyncIterator, Awaitable, Callable
 from pathlib import Path
 from typing import Any
@@ -24,6 +25,15 @@ from starlette.routing import BaseRoute, Mount, Route
 from starlette.staticfiles import StaticFiles
 from starlette.types import Scope
 
+from builder.records.draws import (
+    AttemptLimited,
+    DrawRequired,
+    ExpiredDraw,
+    ForeignDraw,
+    InvalidDraw,
+    QuizRuleError,
+    UsedDraw,
+)
 from builder.records.errors import ApiError
 from builder.records.identity import Identity
 from builder.records.service import RecordsService
@@ -158,6 +168,11 @@ def _post_route(path: str, kind: str, submit: Submit) -> Route:
     return Route(path, endpoint, methods=["POST"])
 
 
+async def quiz_draw(request: Request) -> Response:
+    identity = await _identity(request)
+    return JSONResponse(await _service(request).draw(identity, request.path_params["module"]))
+
+
 async def me(request: Request) -> Response:
     return JSONResponse(await _service(request).me(await _identity(request)))
 
@@ -195,6 +210,28 @@ async def on_api_error(request: Request, exc: Exception) -> Response:
     return JSONResponse(exc.body(), status_code=exc.status, headers=exc.headers)
 
 
+# The quiz rules' domain errors (builder.records.draws) and their statuses.
+QUIZ_RULE_STATUS: tuple[tuple[type[QuizRuleError], int], ...] = (
+    (DrawRequired, 422),
+    (InvalidDraw, 422),
+    (ForeignDraw, 403),
+    (ExpiredDraw, 409),
+    (UsedDraw, 409),
+    (AttemptLimited, 429),
+)
+
+
+async def on_quiz_rule(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, QuizRuleError)
+    status = next((code for kind, code in QUIZ_RULE_STATUS if isinstance(exc, kind)), 422)
+    headers = None
+    if isinstance(exc, AttemptLimited):
+        wait = (exc.retry_at - _service(request).clock()).total_seconds()
+        headers = {"Retry-After": str(max(1, math.ceil(wait)))}
+    error = ApiError(status, exc.code, exc.message, exc.details)
+    return JSONResponse(error.body(), status_code=status, headers=headers)
+
+
 async def on_http_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, HTTPException)
     if not request.url.path.startswith("/api"):
@@ -230,6 +267,7 @@ def create_app(
         _post_route("/api/attempts", "attempt", RecordsService.submit_attempt),
         _post_route("/api/acknowledgements", "ack", RecordsService.submit_ack),
         _post_route("/api/feedback", "feedback", RecordsService.submit_feedback),
+        Route("/api/quiz/{module}/draw", quiz_draw, methods=["GET"]),
         Route("/api/me", me, methods=["GET"]),
         Route("/api/health", health, methods=["GET"]),
         Route("/api/openapi.json", openapi, methods=["GET"]),
@@ -278,6 +316,7 @@ def create_app(
         lifespan=lifespan,
         exception_handlers={
             ApiError: on_api_error,
+            QuizRuleError: on_quiz_rule,
             HTTPException: on_http_error,
             Exception: on_server_error,
         },

@@ -11,13 +11,16 @@ from builder.web.admin import REPORTS
 _ERRORS = {
     "400": "Malformed JSON, invalid UTF-8, a duplicate key or identity header, or too deep",
     "401": "No identity (or none that can be trusted)",
-    "403": "Wrong admin token",
+    "403": "Wrong admin token, or a quiz draw issued to someone else",
     "404": "Unknown module",
-    "409": "Stale version, changed statement, or an id replayed with another body",
+    "409": "Stale version, changed statement, an id replayed with another body, or a quiz "
+    "draw that expired or was already used",
     "413": "Body over 64 KiB",
     "415": "Content type is not application/json",
-    "422": "Body (or query) does not match the schema, or names unknown questions or choices",
-    "429": "Over a rate limit: see Retry-After and details.retry_at",
+    "422": "Body (or query) does not match the schema, names unknown questions or choices, "
+    "or an attempt without a draw the service issued (or answers outside it)",
+    "429": "Over a rate limit or the quiz's attempt limit: `details.retry_at` (and Retry-After) "
+    "say when the person may try again",
     "503": "The database is unavailable",
 }
 _IDENTITY_SCHEMES = {"open": "userHeader", "header": "proxyHeader", "token": "personToken"}
@@ -48,6 +51,8 @@ def _post(
             "content": _json(result),
         }
     responses.update(_errors("400", "401", "404", "409", "413", "415", "422", "429", "503"))
+    if request is s.ATTEMPT_REQUEST:
+        responses.update(_errors("403"))
     return {
         "summary": summary,
         "security": identity,
@@ -65,6 +70,19 @@ def openapi_document(identity_mode: str, header: str = "X-Forwarded-Email") -> d
             "post": _post(
                 "Grade and record a quiz attempt", s.ATTEMPT_REQUEST, s.ATTEMPT_RESULT, identity
             )
+        },
+        "/api/quiz/{module}/draw": {
+            "get": {
+                "summary": "Draw the questions and choice order of the person's next attempt",
+                "security": identity,
+                "parameters": [
+                    {"name": "module", "in": "path", "required": True, "schema": s.MODULE_ID}
+                ],
+                "responses": {
+                    "200": {"description": "A signed draw", "content": _json(s.DRAW_RESULT)},
+                    **_errors("401", "404", "422", "429", "503"),
+                },
+            }
         },
         "/api/acknowledgements": {
             "post": _post("Record a policy acknowledgement", s.ACK_REQUEST, s.ACK_RESULT, identity)

@@ -114,9 +114,9 @@ async def completion(request: Request, service: RecordsService) -> list[dict[str
     return [r.as_dict() for r in rows]
 
 
-@report_route("/questions", summary="Item analysis: miss rate and most-chosen wrong answer",
+@report_route("/questions", summary="Item analysis: miss rate, facility, discrimination",
               parameters=(AS_OF, _param("module", "Only this module."),
-                          _param("flagged", "Only questions most people miss.", ["true"])),
+                          _param("flagged", "Only flagged questions.", ["true"])),
               schema=ROWS)  # fmt: skip
 async def questions(request: Request, service: RecordsService) -> list[dict[str, Any]]:
     """Per question and module version, most missed first."""

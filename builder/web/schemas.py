@@ -46,6 +46,22 @@ ATTEMPT_REQUEST: dict[str, Any] = {
             },
         },
         "started_at": TIMESTAMP,
+        "draw": {"type": "string", "minLength": 1, "maxLength": 4096},
+    },
+}
+DRAW_RESULT: dict[str, Any] = {
+    "type": "object",
+    "required": ["draw", "module", "version", "questions", "order", "expires_at"],
+    "properties": {
+        "draw": {"type": "string"},
+        "module": {"type": "string"},
+        "version": VERSION,
+        "questions": {"type": "array", "items": {"type": "string"}},
+        "order": {
+            "type": "object",
+            "additionalProperties": {"type": "array", "items": {"type": "string"}},
+        },
+        "expires_at": TIMESTAMP,
     },
 }
 ACK_REQUEST: dict[str, Any] = {

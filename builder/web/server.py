@@ -18,6 +18,7 @@ from typing import Any
 from starlette.applications import Starlette
 
 from builder.course.manifest import read_manifest
+from builder.records.draws import DrawSigner, draw_key
 from builder.records.identity import (
     ADMIN_TOKEN_ENV,
     DEFAULT_PROXY_HEADER,
@@ -106,11 +107,13 @@ def build_app(config: ServeConfig) -> Starlette:
     except RateLimitConfigError as exc:
         raise ServeError(f"mkdocs.yml: {exc}") from None
     identity = identity_config(config)
+    secret = os.environ.get(SECRET_ENV, "").encode("utf-8") or None
     service = RecordsService(
         manifest=manifest,
         store=Store(config.database_url),
         identity=identity,
         admin_token=admin_token,
+        signer=DrawSigner(draw_key(secret, Path(config.manifest_path).parent)),
     )
     site = Path(config.site_dir) if config.site_dir else None
     return create_app(service, site, tuple(config.cors_origins), limits, config.hardening)

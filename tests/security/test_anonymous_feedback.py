@@ -40,11 +40,13 @@ def test_the_attack_of_the_finding_no_longer_attributes(served: Served) -> None:
     sent: dict[str, str] = {}  # feedback id -> sender
     for email in PEOPLE:
         who = {"X-TrustPath-User": email}
+        draw = httpx.get(served.url + "/api/quiz/intro/draw", headers=who).json()["draw"]
         body = {
             "attempt_id": str(uuid.uuid4()),
             "module": "intro",
             "version": 3,
             "answers": {"report-where": ["security"], "click-ok": ["false"]},
+            "draw": draw,
         }
         assert httpx.post(served.url + "/api/attempts", json=body, headers=who).status_code == 201
         feedback = {

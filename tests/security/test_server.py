@@ -189,7 +189,8 @@ def test_duplicate_json_keys_are_a_400(served: Served) -> None:
 
 
 def test_started_at_in_the_future_is_clamped_and_flagged(served: Served) -> None:
-    body = attempt(started_at="2099-01-01T00:00:00Z")
+    draw = httpx.get(served.url + "/api/quiz/intro/draw", headers=ADA).json()["draw"]
+    body = attempt(started_at="2099-01-01T00:00:00Z", draw=draw)
     r = httpx.post(served.url + "/api/attempts", json=body, headers=ADA)
     assert r.status_code == 201
     store = Store(served.database)

@@ -48,11 +48,15 @@
     if (!now || tokenEmail(now) === tokenEmail(token)) put(TOKEN, token); else offered = token;
   };
   const needsEmail = () => mode() === "open" && !get(USER);
-  /* {ok, status, data} for any answer below 500; rejects on network errors and 5xx. */
+  /* {ok, status, data} for any answer below 500; rejects on network errors, 5xx and the
+     rate limiter's 429 (kept queued, sent later). A quiz's attempt limit is an answer. */
   const request = (method, path, body) =>
     fetch(url(path), { method, headers: headers(), body: body ? JSON.stringify(body) : undefined }).then((r) => {
-      if (r.status >= 500 || r.status === 429) throw new Error("HTTP " + r.status); /* kept queued, sent later */
-      return r.json().catch(() => ({})).then((data) => ({ ok: r.ok, status: r.status, data }));
+      if (r.status >= 500) throw new Error("HTTP " + r.status);
+      return r.json().catch(() => ({})).then((data) => {
+        if (r.status === 429 && ((data.error || {}).code === "rate_limited")) throw new Error("HTTP 429");
+        return { ok: r.ok, status: r.status, data };
+      });
     });
   const queue = () => { try { return JSON.parse(get(QUEUE) || "[]"); } catch (e) { return []; } };
   const dequeue = (id) => put(QUEUE, JSON.stringify(queue().filter((i) => i.id !== id)));

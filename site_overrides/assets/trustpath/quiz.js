@@ -1,23 +1,61 @@
-/* TrustPath quiz: collect answers, post them for grading, show the server's result. */
+/* TrustPath quiz: draw the questions and their order, post the answers, show the grading. */
 (() => {
   "use strict";
-  const TP = window.TrustPath, el = TP.el;
+  const TP = window.TrustPath, el = TP.el, $ = (n, s) => n.querySelector(s);
   const say = (form, text, cls) => {
-    const box = form.querySelector(".trustpath-quiz-result");
+    const box = $(form, ".trustpath-quiz-result");
     box.replaceChildren(el("p", { class: cls || "" }, text));
     return box;
   };
-  const labelOf = (fs, choice) => {
-    const input = fs.querySelector('input[value="' + CSS.escape(choice) + '"]');
-    const label = input && fs.querySelector('label[for="' + input.id + '"]');
-    return label ? label.textContent : choice;
+  const labelOf = (fs, c) => {
+    const i = $(fs, 'input[value="' + CSS.escape(c) + '"]'), l = i && $(fs, 'label[for="' + i.id + '"]');
+    return l ? l.textContent : c;
   };
+  const button = (form) => $(form, "button[type=submit]");
+  const shown = (form) => form.querySelectorAll(".trustpath-question");
+  const all = (form) => form._tp || (form._tp = Object.fromEntries(Array.from(shown(form), (f) => [f.dataset.question, f])));
+  const mix = (a) => a.map((v) => [Math.random(), v]).sort((x, y) => x[0] - y[0]).map((p) => p[1]);
+  /* Show questions `ids` in order, the choices of each as `order[id]` says; the rest leave. */
+  const arrange = (form, ids, order) => {
+    const qs = all(form), end = $(form, ".trustpath-actions");
+    Object.values(qs).forEach((f) => f.remove());
+    ids.forEach((id, n) => {
+      const f = qs[id], list = $(f, ".trustpath-choices");
+      order[id].forEach((c) => list.append($(list, 'input[value="' + CSS.escape(c) + '"]').closest("li")));
+      $(f, ".trustpath-qnum").textContent = "Question " + (n + 1) + " of " + ids.length;
+      form.insertBefore(f, end);
+    });
+  };
+  /* Without a records service the page still shuffles (and draws from a pool). */
+  const local = (form) => {
+    const qs = all(form), ids = mix(Object.keys(qs)).slice(0, Number(form.dataset.draw) || undefined), order = {};
+    ids.forEach((id) => {
+      const v = Array.from(qs[id].querySelectorAll("input"), (i) => i.value);
+      order[id] = qs[id].dataset.shuffle === "false" ? v : mix(v);
+    });
+    arrange(form, ids, order);
+  };
+  const limited = (form, at) => {
+    const p = el("p", { class: "trustpath-fail" }, "You have used the attempts allowed for now. You may try again at ");
+    p.append(el("time", { datetime: at }, new Date(at).toLocaleString([], { dateStyle: "medium", timeStyle: "short" })), ". Meanwhile, read the module again.");
+    button(form).disabled = true;
+    const box = $(form, ".trustpath-quiz-result");
+    box.replaceChildren(p);
+    return box;
+  };
+  const draw = (form) => TP.request("GET", "/quiz/" + encodeURIComponent(form.dataset.module) + "/draw").then((r) => {
+    if (r.ok) {
+      form.dataset.token = r.data.draw;
+      arrange(form, r.data.questions, r.data.order);
+      form.dataset.drawn = "1";
+    } else if (r.status === 429) limited(form, r.data.error.details.retry_at);
+    else if (r.status === 401) document.addEventListener("trustpath:identity", () => draw(form), { once: true });
+  }, () => { /* no records service: the local order stays */ });
   const show = (form, data) => {
-    const byId = {};
+    const qs = data.questions || [], by = Object.fromEntries(qs.map((q) => [q.id, q]));
     let right = 0;
-    (data.questions || []).forEach((q) => { byId[q.id] = q; });
-    form.querySelectorAll(".trustpath-question").forEach((fs) => {
-      const q = byId[fs.dataset.question], out = fs.querySelector(".trustpath-question-result");
+    shown(form).forEach((fs) => {
+      const q = by[fs.dataset.question], out = $(fs, ".trustpath-question-result");
       out.replaceChildren();
       fs.classList.remove("is-right", "is-wrong");
       if (!q) return;
@@ -28,36 +66,39 @@
       if (q.correct_choices && !q.correct) out.append(el("p", null, "Correct answer: " + q.correct_choices.map((c) => labelOf(fs, c)).join("; ")));
       if (q.explain) out.append(el("p", { class: "trustpath-explain" }, q.explain));
     });
-    const total = (data.questions || []).length;
-    say(form, "You scored " + data.score_percent + "% (" + right + " of " + total + " correct; pass mark " + data.pass_mark + "%): " +
-      (data.passed ? "passed. Well done." : "not passed yet. Review the explanations and try again."),
+    say(form, "You scored " + data.score_percent + "% (" + (qs.length ? right + " of " + qs.length + " correct; " : "") + "pass mark " + data.pass_mark + "%): " +
+      (data.passed ? "passed. Well done." : "not passed yet. " + (qs.length ? "Review the explanations" : "Read the module again") + " and try again."),
     data.passed ? "trustpath-pass" : "trustpath-fail").focus();
+    form.dataset.graded = "1"; /* the next click reloads: a new draw, a clean sheet */
+    button(form).textContent = "Try again";
   };
   const answer = (form, res) => {
-    form.querySelector("button[type=submit]").disabled = false;
+    button(form).disabled = false;
     if (res.queued) say(form, TP.queuedText("answer sheet"), "trustpath-queued");
     else if (res.ok) show(form, res.data);
+    else if (res.status === 429) limited(form, res.data.error.details.retry_at).focus();
     else say(form, TP.errorText(res), "trustpath-fail").focus();
   };
   const submit = (form, ev) => {
     ev.preventDefault();
+    if (form.dataset.graded) return location.reload();
     const answers = {};
     let missing = null;
-    form.querySelectorAll(".trustpath-question").forEach((fs) => {
+    shown(form).forEach((fs) => {
       const picked = Array.from(fs.querySelectorAll("input:checked"), (i) => i.value);
       answers[fs.dataset.question] = picked;
       if (!picked.length && !missing) missing = fs;
     });
     if (missing) {
-      say(form, "Answer every question first (" + missing.querySelector(".trustpath-qnum").textContent + ").", "trustpath-fail");
-      return missing.querySelector("input").focus();
+      say(form, "Answer every question first (" + $(missing, ".trustpath-qnum").textContent + ").", "trustpath-fail");
+      return $(missing, "input").focus();
     }
     if (TP.needsEmail()) {
       say(form, "Enter your work email at the top of the page first.", "trustpath-fail");
       return document.getElementById("tp-email").focus();
     }
-    const body = { attempt_id: TP.uuid(), module: form.dataset.module, version: Number(form.dataset.version), answers, started_at: form.dataset.started };
-    form.querySelector("button[type=submit]").disabled = true;
+    const body = { attempt_id: TP.uuid(), module: form.dataset.module, version: Number(form.dataset.version), answers, started_at: form.dataset.started, draw: form.dataset.token };
+    button(form).disabled = true;
     say(form, "Sending your answers…");
     TP.send("/attempts", body.attempt_id, body).then((res) => answer(form, res));
   };
@@ -65,6 +106,8 @@
     form.dataset.bound = "1";
     form.dataset.started = new Date().toISOString();
     form.addEventListener("submit", (ev) => submit(form, ev));
+    local(form);
+    draw(form);
   }));
   TP.onDelivered("/attempts", "form.trustpath-quiz", answer);
 })();
