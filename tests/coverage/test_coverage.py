@@ -144,5 +144,5 @@ def test_unknown_base_revision_is_a_clear_error(repo: Path) -> None:
 
 
 def test_starter_curriculum_has_no_gaps() -> None:
-    output, status = run(Path(__file__).parent.parent)
+    output, status = run(Path(__file__).parent.parent.parent)
     assert status == 0, output
