@@ -53,13 +53,7 @@ def _cannot_start(problem_line: str, mark: RawMark) -> Advice | None:
     char = problem_line[mark[1] : mark[1] + 1]
     if char == "\t":
         return None  # the tab advice below is more precise
-    names = {
-        "`": "'`' (Markdown code)",
-        "@": "'@'",
-        "%": "'%'",
-    }
-    shown = names.get(char, f"'{char}'")
-    return Advice(mark, f"an unquoted value cannot start with {shown}; quote the whole value")
+    return Advice(mark, f"an unquoted value cannot start with '{char}'; quote the whole value")
 
 
 def advise(
@@ -148,6 +142,13 @@ def _flow_or_quote(line: str, pm: RawMark, cm: RawMark | None, lines: list[str])
         return Advice(
             (pm[0], start),
             f"a value starting with '{first}' is read as {kind}; quote the whole value",
+        )
+    if start < pm[1] and first in ("*", "&"):
+        what = "an alias" if first == "*" else "an anchor"
+        return Advice(
+            (pm[0], start),
+            f"an unquoted value cannot start with '{first}' (YAML reads {what}); "
+            "quote the whole value",
         )
     if start < pm[1] and first in ('"', "'"):
         other = "'" if first == '"' else '"'

@@ -302,7 +302,7 @@ def _invisible(text: str, smap: SourceMap) -> list[YamlProblem]:
 
 
 def _refuse_aliases(text: str, smap: SourceMap) -> list[YamlProblem]:
-    """Every anchor (`&a`), alias (`*a`) and merge key (`<<`), found by scanning events only.
+    """Every anchor (`&a`), alias (`*a`), merge key (`<<`) and tag (`!x`), from events only.
 
     Nothing is composed or expanded, so a document of nested aliases costs one linear scan.
     """
@@ -326,6 +326,16 @@ def _refuse_aliases(text: str, smap: SourceMap) -> list[YamlProblem]:
                     "yaml-alias",
                     f"anchors ('&{event.anchor}') are not supported: write each value out "
                     "(an unquoted value starting with '&' must be quoted)",
+                )
+            )
+        tag = getattr(event, "tag", None)
+        if tag and tag != "!":
+            found.append(
+                YamlProblem(
+                    smap.position(event.start_mark),
+                    "yaml-syntax",
+                    "an unquoted value cannot start with '!' (YAML reads a tag); "
+                    "quote the whole value",
                 )
             )
         if (
@@ -354,7 +364,11 @@ def _refuse_aliases(text: str, smap: SourceMap) -> list[YamlProblem]:
             in_key.append(False)
         elif isinstance(event, yaml.SequenceEndEvent):
             in_key.pop()
-    return found
+    # One problem per line is enough: a line of nine aliases is one mistake to fix.
+    first: dict[int, YamlProblem] = {}
+    for problem in found:
+        first.setdefault(problem.position[0], problem)
+    return list(first.values())
 
 
 def _syntax_problem(exc: yaml.YAMLError, text: str, smap: SourceMap) -> YamlProblem:
@@ -411,7 +425,8 @@ def parse_yaml(text: str, *, line_offset: int = 0) -> tuple[Any, SourceMap]:
     smap = SourceMap(text=text, line_offset=line_offset)
     invisible = _invisible(text, smap) if _INVISIBLE_RE.search(text) else []
     try:
-        aliases = _refuse_aliases(text, smap) if ("&" in text or "*" in text) else []
+        scan = "&" in text or "*" in text or "!" in text
+        aliases = _refuse_aliases(text, smap) if scan else []
         if aliases:
             found = sorted([*invisible, *aliases], key=lambda p: p.position)
             raise YamlProblem(found[0].position, found[0].code, found[0].message, found[1:])
