@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import time
 import tracemalloc
 
@@ -51,8 +52,8 @@ def test_lf_crlf_and_lone_cr_files_load_alike() -> None:
 
 def _bomb(levels: int) -> str:
     text = "a: &a [lol,lol,lol,lol,lol,lol,lol,lol,lol]\n"
-    names = "abcdefghijklmnop"
-    for prev, name in zip(names, names[1 : levels + 1], strict=False):
+    names = "abcdefghijklmnop"[: levels + 1]
+    for prev, name in itertools.pairwise(names):
         text += f"{name}: &{name} [" + ",".join([f"*{prev}"] * 9) + "]\n"
     return text
 
