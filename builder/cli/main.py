@@ -305,20 +305,39 @@ def _load_valid(project: Project) -> Any:
     type=click.Path(file_okay=False, path_type=Path),
     help="Where to write the site (default: site_dir of mkdocs.yml).",
 )
+@click.option("--strict", is_flag=True, help="Fail on content warnings too.")
+@click.option(
+    "--engine",
+    type=click.Choice(["mkdocs", "properdocs"]),
+    default="mkdocs",
+    show_default=True,
+    help="The site engine: MkDocs 1.6.1, or ProperDocs 1.6 (its drop-in continuation).",
+)
 @pass_project
-def build(project: Project, site_dir: Path | None) -> None:
-    """Validate, build the site with MkDocs (strict), and write the course manifest.
+def build(project: Project, site_dir: Path | None, strict: bool, engine: str) -> None:
+    """Validate, build the site, and write the course manifest.
 
-    The manifest (.trustpath/manifest.json) holds the answer key and stays outside the site.
+    Content errors and the engine's own warnings (broken links, missing pages) fail the
+    build. Content warnings (a passed review_by, quiz-quality cues) are printed with their
+    count and fail it only with --strict. The manifest (.trustpath/manifest.json) holds the
+    answer key and stays outside the site.
 
-    Example: trustpath build --site-dir public
+    Example: trustpath build --strict --site-dir public
     """
     from builder.site.build import SiteBuildError, build_site
 
     try:
-        built = build_site(project.root, site_dir)
+        built = build_site(project.root, site_dir, strict=strict, engine=engine)
     except SiteBuildError as exc:
         raise click.ClickException(str(exc)) from None
+    for line in built.warnings:
+        click.echo(line, err=True)
+    if built.warnings:
+        n = len(built.warnings)
+        click.echo(
+            f"{n} content warning{'' if n == 1 else 's'} (not fatal; --strict makes them fail)",
+            err=True,
+        )
     click.echo(f"built {built.modules} module pages into {built.site_dir}")
     click.echo(f"wrote the course manifest to {built.manifest_path}")
 

@@ -201,6 +201,15 @@ def body_title(body: str) -> tuple[str, int] | None:
     return None
 
 
+def body_without_title(body: str) -> str:
+    """The body with its leading H1 (if any) removed: the page shows the front-matter title."""
+    for pattern in (_ATX_H1, _SETEXT_H1):
+        match = pattern.match(body)
+        if match:
+            return body[match.end() :].lstrip("\n")
+    return body
+
+
 def check_title(title: str, body: str, body_line: int, rel: str) -> list[Diagnostic]:
     """`title-mismatch` when the body's first H1 differs from the front-matter title."""
     heading = body_title(body)

@@ -36,6 +36,8 @@ class TrustPathConfig(Config):  # type: ignore[no-untyped-call]
     due_soon_days = c.Type(int, default=14)
     records_url = c.Type(str, default="/api")
     max_file_bytes = c.Type(int, default=1_048_576)
+    # Content warnings fail the build too (`trustpath build --strict` sets it).
+    strict = c.Type(bool, default=False)
 
 
 class TrustPathPlugin(BasePlugin[TrustPathConfig]):  # type: ignore[no-untyped-call]
@@ -49,10 +51,11 @@ class TrustPathPlugin(BasePlugin[TrustPathConfig]):  # type: ignore[no-untyped-c
         self.modules_by_page: dict[str, Module] = {}
         self.manifest_path: Path | None = None
         self.files: Files | None = None
+        self.content_warnings: list[str] = []
 
     def _settings(self, config: Any) -> Settings:
         root = Path(config["config_file_path"]).parent
-        options = dict(self.config)
+        options = {k: v for k, v in self.config.items() if k != "strict"}
         try:
             return settings_from_options(
                 root,
@@ -68,12 +71,23 @@ class TrustPathPlugin(BasePlugin[TrustPathConfig]):  # type: ignore[no-untyped-c
         result = load_curriculum(settings)
         diagnostics = sort_diagnostics(result.diagnostics)
         errors = [d for d in diagnostics if d.severity == "error"]
-        for d in diagnostics:
-            if d.severity == "warning":
-                log.warning(str(d))
+        warnings = [str(d) for d in diagnostics if d.severity == "warning"]
+        self.content_warnings = warnings
+        if self.config["strict"]:
+            errors += [d for d in diagnostics if d.severity == "warning"]
         if errors:
             raise PluginError(
-                f"{len(errors)} content error(s):\n" + "\n".join(str(d) for d in errors)
+                f"{len(errors)} content error(s){' (strict: warnings count)' if warnings and self.config['strict'] else ''}:\n"
+                + "\n".join(str(d) for d in errors)
+            )
+        # Content warnings inform and never stop the build: logged at INFO, which MkDocs'
+        # strict mode does not count (it still fails on its own warnings: broken links...).
+        for line in warnings:
+            log.info(line)
+        if warnings:
+            log.info(
+                f"{len(warnings)} content warning{'s' if len(warnings) != 1 else ''}; "
+                "they do not stop the build (trustpath build --strict makes them fail)"
             )
         curriculum = self.curriculum = result.curriculum
         self.paths = build_paths(curriculum)
