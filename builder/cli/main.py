@@ -263,7 +263,15 @@ def coverage(
         base_curriculum = load_curriculum(base_settings, source).curriculum
         base_role = role if role is None or role in base_curriculum.roles else "\0"
         base_report, base_paths = _coverage(base_settings, base_curriculum, base_role)
-        diff = diff_coverage(base, base_report, base_paths, report, paths_)
+        diff = diff_coverage(
+            base,
+            base_report,
+            base_paths,
+            report,
+            paths_,
+            base_curriculum.modules,
+            curriculum.modules,
+        )
     text = FORMATS[fmt](report, diff)
     if output is not None:
         output.write_text(text + "\n", encoding="utf-8")
