@@ -52,6 +52,15 @@ def normalise_newlines(text: str) -> str:
     return text.replace("\r\n", "\n").replace("\r", "\n")
 
 
+@dataclass(frozen=True)
+class _At:
+    """A position made by hand, shaped like a libyaml mark (0-based)."""
+
+    index: int
+    line: int
+    column: int
+
+
 class YamlProblem(Exception):
     """The YAML could not be read; carries a 1-based position and a diagnostic code.
 
@@ -87,7 +96,7 @@ class _Positions:
         if _INVISIBLE_RE.search(text):
             self.starts = [0] + [m.end() for m in re.finditer("\n", text)]
 
-    def of(self, mark: yaml.Mark) -> Position:
+    def of(self, mark: Any) -> Position:
         if self.starts is None:
             return (mark.line + 1 + self.line_offset, mark.column + 1)
         return self.at_index(mark.index)
@@ -123,8 +132,8 @@ class SourceMap:
             self._root = yaml.compose(self.text, Loader=_Loader)
         return self._root
 
-    def position(self, mark: yaml.Mark) -> Position:
-        """The editor position of a libyaml mark of this document."""
+    def position(self, mark: Any) -> Position:
+        """The editor position of a libyaml mark (`line`, `column`, `index`) of this document."""
         if self._positions is None:
             self._positions = _Positions(self.text, self.line_offset)
         return self._positions.of(mark)
@@ -246,7 +255,7 @@ def _build(node: yaml.Node, smap: SourceMap, lines: list[str] | None) -> Any:
     if isinstance(node, yaml.ScalarNode):
         if lines is not None and (column := _cut_by_comment(node, lines)) is not None:
             index = node.end_mark.index + (column - node.end_mark.column)
-            mark = yaml.Mark("", index, node.end_mark.line, column, None, None)
+            mark = _At(index, node.end_mark.line, column)
             smap.cuts.append((smap.path_of(node), smap.position(mark)))
         value = _scalar_value(node)
         return value
@@ -319,12 +328,12 @@ def _refuse_aliases(text: str, smap: SourceMap) -> list[YamlProblem]:
                     "(an unquoted value starting with '*' must be quoted)",
                 )
             )
-        elif getattr(event, "anchor", None):
+        elif anchor := getattr(event, "anchor", None):
             found.append(
                 YamlProblem(
                     smap.position(event.start_mark),
                     "yaml-alias",
-                    f"anchors ('&{event.anchor}') are not supported: write each value out "
+                    f"anchors ('&{anchor}') are not supported: write each value out "
                     "(an unquoted value starting with '&' must be quoted)",
                 )
             )
@@ -374,11 +383,11 @@ def _refuse_aliases(text: str, smap: SourceMap) -> list[YamlProblem]:
 def _syntax_problem(exc: yaml.YAMLError, text: str, smap: SourceMap) -> YamlProblem:
     """A libyaml error at the editor position, in plain words where we know them."""
     if isinstance(exc, yaml.reader.ReaderError):
-        mark = yaml.Mark("", exc.position, 0, 0, None, None)
+        mark = _At(exc.position, 0, 0)
         before = text[: exc.position]
         line = before.count("\n")
         column = exc.position - (before.rfind("\n") + 1)
-        mark = yaml.Mark("", exc.position, line, column, None, None)
+        mark = _At(exc.position, line, column)
         char = exc.character if isinstance(exc.character, str) else chr(exc.character)
         return YamlProblem(
             smap.position(mark),
@@ -399,17 +408,18 @@ def _syntax_problem(exc: yaml.YAMLError, text: str, smap: SourceMap) -> YamlProb
         lines,
     )
     if advice is not None:
-        source = pm if pm is not None and (pm.line, pm.column) == advice.mark else cm
-        if source is None or (source.line, source.column) != advice.mark:
-            source = pm or cm
-            assert source is not None
-            shift = advice.mark[1] - source.column
-            source = yaml.Mark("", source.index + shift, *advice.mark, None, None)
-        return YamlProblem(smap.position(source), "yaml-syntax", advice.message)
+        marks = [m for m in (pm, cm) if m is not None]
+        exact = [m for m in marks if (m.line, m.column) == advice.mark]
+        if exact:
+            at: Any = exact[0]
+        else:  # a column on the problem's line (where the value starts)
+            base = next(m for m in marks if m.line == advice.mark[0])
+            at = _At(base.index + advice.mark[1] - base.column, *advice.mark)
+        return YamlProblem(smap.position(at), "yaml-syntax", advice.message)
     if exc.context:
         problem = f"{problem} ({exc.context})"
-    mark = pm or cm
-    pos = smap.position(mark) if mark else (1 + smap.line_offset, 1)
+    raw = pm or cm
+    pos = smap.position(raw) if raw else (1 + smap.line_offset, 1)
     return YamlProblem(pos, "yaml-syntax", problem)
 
 
