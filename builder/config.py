@@ -31,6 +31,7 @@ class Settings:
     due_soon_days: int = 14
     records_url: str = "/api"
     max_file_bytes: int = 1_048_576
+    strict: bool = False  # content warnings fail `validate` and `build`, as errors do
     extra: dict[str, Any] = field(default_factory=dict)
 
     @property
@@ -133,7 +134,9 @@ def settings_from_options(
                     f"mkdocs.yml: trustpath option '{name}' must be a list of strings"
                 )
             value = tuple(value)
-        elif isinstance(default, bool) or not isinstance(value, type(default)):
+        elif isinstance(default, bool) != isinstance(value, bool) or not isinstance(
+            value, type(default)
+        ):
             raise ConfigError(
                 f"mkdocs.yml: trustpath option '{name}' must be a {type(default).__name__}"
             )

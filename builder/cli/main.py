@@ -100,10 +100,12 @@ def cli(ctx: click.Context, project: Path) -> None:
     show_default=True,
     help="text: path:line:col lines; github: workflow annotations; json: a list of objects.",
 )
-@click.option("--strict", is_flag=True, help="Exit 1 on warnings too.")
+@click.option(
+    "--strict", is_flag=True, help="Exit 1 on warnings too (also: strict: true in mkdocs.yml)."
+)
 @pass_project
 def validate(project: Project, fmt: str, strict: bool) -> None:
-    """Check every module and role: schema, references, quizzes, cycles.
+    """Check every module and role: YAML, schema, references, quizzes, quiz quality, cycles.
 
     Prints each problem as `path:line:col: severity[code]: message`, sorted, then a summary.
     Exits 1 on any error (and on warnings with --strict), else 0.
@@ -118,6 +120,7 @@ def validate(project: Project, fmt: str, strict: bool) -> None:
         for d in diagnostics:
             click.echo(format_github(d) if fmt == "github" else str(d))
         click.echo(summary_line(diagnostics, result.curriculum.files_checked))
+    strict = strict or project.settings.strict
     failed = any(d.severity == "error" or strict for d in diagnostics)
     if failed:
         sys.exit(1)

@@ -55,7 +55,7 @@ class TrustPathPlugin(BasePlugin[TrustPathConfig]):  # type: ignore[no-untyped-c
 
     def _settings(self, config: Any) -> Settings:
         root = Path(config["config_file_path"]).parent
-        options = {k: v for k, v in self.config.items() if k != "strict"}
+        options = dict(self.config)
         try:
             return settings_from_options(
                 root,

@@ -352,3 +352,13 @@ def test_starter_curriculum_builds_without_warnings(tmp_path: Path) -> None:
     done = run_mkdocs_build(root)
     assert done.returncode == 0, done.stderr
     assert "WARNING" not in done.stdout + done.stderr
+
+
+def test_strict_in_mkdocs_yml_makes_validate_and_build_fail_on_warnings(tmp_path: Path) -> None:
+    root = copy_fixture(tmp_path / "project")
+    config = root / "mkdocs.yml"
+    config.write_text(config.read_text("utf-8").replace("roles_dir: roles", "roles_dir: roles\n      strict: true"))
+    result = CliRunner().invoke(cli, ["--project", str(root), "validate"])
+    assert result.exit_code == 1, result.output
+    with pytest.raises(SiteBuildError, match="missing-feedback"):
+        build_site(root)
