@@ -57,7 +57,6 @@ def check_quiz_quality(
     """Quiz-cue and teaching warnings for the schema-valid questions (indexes in `usable`)."""
     found: list[Diagnostic] = []
     questions = quiz["questions"]
-    where = smap.at(("quiz", "questions"), key=True)
     singles: list[tuple[int, dict[str, Any]]] = []
     true_false: list[dict[str, Any]] = []
     for qi in usable:
@@ -81,7 +80,9 @@ def check_quiz_quality(
         choices = q.get("choices") or []
         if kind == "single" and len(choices) >= 2 and sum(bool(c["correct"]) for c in choices) == 1:
             singles.append((qi, q))
-        shuffled = q.get("shuffle", True)
+        shuffled = q.get("shuffle", True) and _ALL_OF_THE_ABOVE.search(
+            "\n".join(c["text"] for c in choices)
+        )
         for ci, c in enumerate(choices):
             if shuffled and _ALL_OF_THE_ABOVE.search(c["text"]):
                 phrase = _ALL_OF_THE_ABOVE.search(c["text"])
@@ -112,17 +113,19 @@ def check_quiz_quality(
                     "a question most people are expected to miss)",
                 )
             )
-    found += _longest(singles, where, rel)
-    found += _positions(
-        [(qi, q) for qi, q in singles if q.get("shuffle", True) is False], where, rel
-    )
-    found += _true_false(true_false, where, rel)
+    # Module-wide warnings point at `questions:`; its position is looked up only when needed.
+    module_wide = [
+        *_longest(singles),
+        *_positions([(qi, q) for qi, q in singles if q.get("shuffle", True) is False]),
+        *_true_false(true_false),
+    ]
+    if module_wide:
+        where = smap.at(("quiz", "questions"), key=True)
+        found += [warning(rel, where, code, message) for code, message in module_wide]
     return found
 
 
-def _longest(
-    singles: list[tuple[int, dict[str, Any]]], where: tuple[int, int], rel: str
-) -> list[Diagnostic]:
+def _longest(singles: list[tuple[int, dict[str, Any]]]) -> list[tuple[str, str]]:
     if len(singles) < MIN_QUESTIONS:
         return []
     cued = []
@@ -134,9 +137,7 @@ def _longest(
     if 2 * len(cued) <= len(singles):
         return []
     return [
-        warning(
-            rel,
-            where,
+        (
             "longest-answer-cue",
             f"the correct choice is the longest in {len(cued)} of {len(singles)} single-answer "
             f"questions ({_ids(cued)}): make the wrong choices as specific as the right one, or "
@@ -145,9 +146,7 @@ def _longest(
     ]
 
 
-def _positions(
-    fixed: list[tuple[int, dict[str, Any]]], where: tuple[int, int], rel: str
-) -> list[Diagnostic]:
+def _positions(fixed: list[tuple[int, dict[str, Any]]]) -> list[tuple[str, str]]:
     if len(fixed) < MIN_QUESTIONS:
         return []
     observed: dict[int, int] = {}
@@ -161,9 +160,7 @@ def _positions(
     for p in sorted(observed):
         if observed[p] >= MIN_QUESTIONS and observed[p] > 2 * fair[p]:
             return [
-                warning(
-                    rel,
-                    where,
+                (
                     "position-cue",
                     f"the correct choice is choice {p} in {observed[p]} of {len(fixed)} "
                     f"questions with 'shuffle: false' (a fair share is {fair[p]:.1f}): vary "
@@ -173,7 +170,7 @@ def _positions(
     return []
 
 
-def _true_false(items: list[dict[str, Any]], where: tuple[int, int], rel: str) -> list[Diagnostic]:
+def _true_false(items: list[dict[str, Any]]) -> list[tuple[str, str]]:
     if len(items) < MIN_QUESTIONS:
         return []
     trues = sum(1 for q in items if q["answer"] is True)
@@ -181,9 +178,7 @@ def _true_false(items: list[dict[str, Any]], where: tuple[int, int], rel: str) -
     if 3 * count <= 2 * len(items):
         return []
     return [
-        warning(
-            rel,
-            where,
+        (
             "true-false-balance",
             f"'{answer}' is the answer to {count} of {len(items)} true/false questions: "
             '"always answer ' + answer + '" should not pass; rewrite some statements the '
