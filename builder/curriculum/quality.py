@@ -4,7 +4,7 @@ Each rule gives a warning (never an error: `validate --strict` and `build --stri
 fail) with a stable code, at the line it is about, with a fix. The rules, and why:
 
 - `longest-answer-cue`: in a module with at least 3 single-answer questions, the correct
-  choice is the strictly longest (characters, whitespace collapsed) in more than half of them.
+  choice is the strictly longest (characters, surrounding whitespace ignored) in more than half of them.
   "Pick the longest" is the classic test-wise strategy (Millman, Bishop & Ebel, 1965).
 - `position-cue`: among single-answer questions with `shuffle: false` (at least 3), one
   position holds the correct choice at least 3 times and more than twice its fair share. The
@@ -44,7 +44,7 @@ _SETEXT_H1 = re.compile(r"\A\s*(?P<title>[^\n]+)\n=+[ \t]*$", re.MULTILINE)
 
 
 def _length(text: str) -> int:
-    return len(" ".join(text.split()))
+    return len(text.strip())
 
 
 def _ids(items: Iterable[str]) -> str:
@@ -80,8 +80,11 @@ def check_quiz_quality(
         choices = q.get("choices") or []
         if kind == "single" and len(choices) >= 2 and sum(bool(c["correct"]) for c in choices) == 1:
             singles.append((qi, q))
-        shuffled = q.get("shuffle", True) and _ALL_OF_THE_ABOVE.search(
-            "\n".join(c["text"] for c in choices)
+        texts = "\n".join(c["text"] for c in choices).lower()
+        shuffled = (
+            q.get("shuffle", True)
+            and (" of" in texts or "above" in texts)
+            and _ALL_OF_THE_ABOVE.search(texts)
         )
         for ci, c in enumerate(choices):
             if shuffled and _ALL_OF_THE_ABOVE.search(c["text"]):

@@ -45,6 +45,10 @@ _INVISIBLE_RE = re.compile("[\x85\u2028\u2029\ufeff]")
 _YAML_BREAKS = re.compile("\n|\x85|\u2028|\u2029")
 
 
+def _has_invisible(text: str) -> bool:
+    return any(char in text for char in _INVISIBLE)
+
+
 def normalise_newlines(text: str) -> str:
     """LF, CRLF and lone CR (old Mac editors) all become LF, as editors count lines."""
     if "\r" not in text:
@@ -93,7 +97,7 @@ class _Positions:
         self.line_offset = line_offset
         # Only when libyaml and editors disagree on line breaks is the index needed.
         self.starts: list[int] | None = None
-        if _INVISIBLE_RE.search(text):
+        if _has_invisible(text):
             self.starts = [0] + [m.end() for m in re.finditer("\n", text)]
 
     def of(self, mark: Any) -> Position:
@@ -195,20 +199,21 @@ _CORE_HEX = re.compile(r"0x[0-9a-fA-F]+")
 _CORE_FLOAT = re.compile(r"[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?")
 _CORE_INF = re.compile(r"[-+]?\.(?:inf|Inf|INF)")
 _CORE_NAN = re.compile(r"\.(?:nan|NaN|NAN)")
-# A plain scalar not starting with one of these is a string in the core schema.
-_CORE_FIRST = frozenset("-+.0123456789~nNtTfF")
+# Only a plain scalar starting with one of these can be a number (or .inf / .nan).
+_NUMERIC_FIRST = frozenset("-+.0123456789")
+# A plain scalar starting with anything else is a string (see core_value).
+_MAYBE_TYPED = frozenset("-+.0123456789nNtTfF~")
+_WORDS: dict[str, Any] = {
+    **dict.fromkeys(_CORE_NULL, None),
+    **dict.fromkeys(_CORE_TRUE, True),
+    **dict.fromkeys(_CORE_FALSE, False),
+}
 
 
 def core_value(text: str) -> Any:
     """A plain (unquoted) scalar as the YAML 1.2 core schema reads it."""
-    if text and text[0] not in _CORE_FIRST:
-        return text
-    if text in _CORE_NULL:
-        return None
-    if text in _CORE_TRUE:
-        return True
-    if text in _CORE_FALSE:
-        return False
+    if not text or text[0] not in _NUMERIC_FIRST:
+        return _WORDS.get(text, text)
     if _CORE_INT.fullmatch(text):
         return int(text, 10)
     if _CORE_OCT.fullmatch(text):
@@ -257,8 +262,10 @@ def _build(node: yaml.Node, smap: SourceMap, lines: list[str] | None) -> Any:
             index = node.end_mark.index + (column - node.end_mark.column)
             mark = _At(index, node.end_mark.line, column)
             smap.cuts.append((smap.path_of(node), smap.position(mark)))
-        value = _scalar_value(node)
-        return value
+        text = node.value
+        if not node.style and (not text or text[0] not in _MAYBE_TYPED):
+            return text  # the common case, kept short: a plain word is a string
+        return _scalar_value(node)
     if isinstance(node, yaml.SequenceNode):
         return [_build(item, smap, lines) for item in node.value]
     if isinstance(node, yaml.MappingNode):
@@ -433,7 +440,7 @@ def parse_yaml(text: str, *, line_offset: int = 0) -> tuple[Any, SourceMap]:
     """
     text = normalise_newlines(text)
     smap = SourceMap(text=text, line_offset=line_offset)
-    invisible = _invisible(text, smap) if _INVISIBLE_RE.search(text) else []
+    invisible = _invisible(text, smap) if _has_invisible(text) else []
     try:
         scan = "&" in text or "*" in text or "!" in text
         aliases = _refuse_aliases(text, smap) if scan else []
