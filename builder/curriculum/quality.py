@@ -4,7 +4,8 @@ Each rule gives a warning (never an error: `validate --strict` and `build --stri
 fail) with a stable code, at the line it is about, with a fix. The rules, and why:
 
 - `longest-answer-cue`: in a module with at least 3 single-answer questions, the correct
-  choice is the strictly longest (characters, surrounding whitespace ignored) in more than half of them.
+  choice is the strictly longest (characters, surrounding whitespace ignored) in more than
+  half of them.
   "Pick the longest" is the classic test-wise strategy (Millman, Bishop & Ebel, 1965).
 - `position-cue`: among single-answer questions with `shuffle: false` (at least 3), one
   position holds the correct choice at least 3 times and more than twice its fair share. The

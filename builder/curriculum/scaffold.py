@@ -35,22 +35,24 @@ def _default_folder(curriculum: Curriculum, roles: tuple[str, ...]) -> str:
 
 
 # Sentences the scaffold writes for the author to replace; `validate` warns while any is left
-# (`placeholder-text`). Keep each one distinctive: it is matched as a substring.
-PLACEHOLDER_SUMMARY = "What everyone in these roles needs to know about"
+# (`placeholder-text`). Each starts with PLACEHOLDER_MARK, so one scan of a file tells whether
+# any can be there (validate stays fast), and says to the author what to do with it.
+PLACEHOLDER_MARK = "Replace this"
+PLACEHOLDER_SUMMARY = "Replace this with what everyone in these roles needs to know about"
 PLACEHOLDERS = (
     PLACEHOLDER_SUMMARY,
-    "Describe the business outcome this module serves.",
-    "Write a scenario: 'You receive ...'. What do you do?",
-    "The safe action, described as specifically as the mistakes.",
-    "A tempting mistake that sounds reasonable.",
-    "Say why this is tempting and why it is wrong.",
-    "Another common mistake, about as long as the others.",
-    "Say why this one is wrong too.",
-    "Explain the right answer in one or two sentences.",
-    "Open with why this matters to the reader's daily work.",
-    "The first habit.",
-    "The second habit.",
-    "Tell a short story the reader will recognise.",
+    "Replace this with the business outcome this module serves.",
+    "Replace this with a scenario: 'You receive ...'. What do you do?",
+    "Replace this with the safe action, as specific as the mistakes.",
+    "Replace this with a tempting mistake that sounds reasonable.",
+    "Replace this with why this is tempting and why it is wrong.",
+    "Replace this with another common mistake, about as long as the others.",
+    "Replace this with why this one is wrong too.",
+    "Replace this with why the right answer is right, in one or two sentences.",
+    "Replace this with why this matters to the reader's daily work.",
+    "Replace this with the first habit.",
+    "Replace this with the second habit.",
+    "Replace this with a short story the reader will recognise.",
 )
 
 
