@@ -79,16 +79,13 @@ def check_quiz_quality(
                 true_false.append(q)
             continue
         choices = q.get("choices") or []
-        if kind == "single" and len(choices) >= 2 and sum(bool(c["correct"]) for c in choices) == 1:
+        correct = [c for c in choices if c["correct"]]
+        if kind == "single" and len(choices) >= 2 and len(correct) == 1:
             singles.append((qi, q))
-        texts = "\n".join(c["text"] for c in choices).lower()
-        shuffled = (
-            q.get("shuffle", True)
-            and (" of" in texts or "above" in texts)
-            and _ALL_OF_THE_ABOVE.search(texts)
-        )
-        for ci, c in enumerate(choices):
-            if shuffled and _ALL_OF_THE_ABOVE.search(c["text"]):
+        texts = "\n".join(c["text"] for c in choices)
+        cued = q.get("shuffle", True) and _ALL_OF_THE_ABOVE.search(texts)
+        for ci, c in enumerate(choices if cued else ()):
+            if _ALL_OF_THE_ABOVE.search(c["text"]):
                 phrase = _ALL_OF_THE_ABOVE.search(c["text"])
                 assert phrase is not None
                 found.append(
