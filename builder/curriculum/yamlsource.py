@@ -201,8 +201,6 @@ _CORE_INF = re.compile(r"[-+]?\.(?:inf|Inf|INF)")
 _CORE_NAN = re.compile(r"\.(?:nan|NaN|NAN)")
 # Only a plain scalar starting with one of these can be a number (or .inf / .nan).
 _NUMERIC_FIRST = frozenset("-+.0123456789")
-# A plain scalar starting with anything else is a string (see core_value).
-_MAYBE_TYPED = frozenset("-+.0123456789nNtTfF~")
 _WORDS: dict[str, Any] = {
     **dict.fromkeys(_CORE_NULL, None),
     **dict.fromkeys(_CORE_TRUE, True),
@@ -262,10 +260,12 @@ def _build(node: yaml.Node, smap: SourceMap, lines: list[str] | None) -> Any:
             index = node.end_mark.index + (column - node.end_mark.column)
             mark = _At(index, node.end_mark.line, column)
             smap.cuts.append((smap.path_of(node), smap.position(mark)))
+        if node.style:
+            return _scalar_value(node)
         text = node.value
-        if not node.style and (not text or text[0] not in _MAYBE_TYPED):
-            return text  # the common case, kept short: a plain word is a string
-        return _scalar_value(node)
+        if text and text[0] in _NUMERIC_FIRST:
+            return core_value(text)
+        return _WORDS.get(text, text)  # the common case, kept short: a plain word
     if isinstance(node, yaml.SequenceNode):
         return [_build(item, smap, lines) for item in node.value]
     if isinstance(node, yaml.MappingNode):
