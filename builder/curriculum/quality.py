@@ -121,7 +121,8 @@ def check_quiz_quality(
         *_true_false(true_false),
     ]
     if module_wide:
-        where = smap.at(("quiz", "questions"), key=True)
+        known = smap.keys.get("questions", [])
+        where = known[0] if len(known) == 1 else smap.at(("quiz", "questions"), key=True)
         found += [warning(rel, where, code, message) for code, message in module_wide]
     return found
 

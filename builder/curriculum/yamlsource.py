@@ -125,6 +125,9 @@ class SourceMap:
     line_offset: int = 0
     # Unquoted text cut short by ` #`, which YAML reads as a comment: (path, where '#' is).
     cuts: list[tuple[PathKey, Position]] = field(default_factory=list)
+    # Positions of a few keys that module-wide warnings point at, kept while building so that
+    # such a warning does not compose the document again (key name -> position of its key).
+    keys: dict[str, list[Position]] = field(default_factory=dict)
     # Problems that did not stop the document from loading (invisible separators).
     problems: list[YamlProblem] = field(default_factory=list)
     _root: yaml.Node | None = field(default=None, repr=False, compare=False)
@@ -189,6 +192,9 @@ class SourceMap:
 
 
 _STR = "tag:yaml.org,2002:str"
+# Keys whose positions `SourceMap.keys` keeps, every occurrence (a reader uses them only when
+# there is one: module front matter has a single `questions`).
+REMEMBERED_KEYS = frozenset({"questions"})
 # YAML 1.2 core schema, tag resolution of plain scalars (spec 1.2.2, section 10.3.2).
 _CORE_NULL = frozenset(("", "~", "null", "Null", "NULL"))
 _CORE_TRUE = frozenset(("true", "True", "TRUE"))
@@ -294,6 +300,8 @@ def _build(node: yaml.Node, smap: SourceMap, lines: list[str] | None) -> Any:
                     "YAML would silently keep only the last",
                 )
             seen[key] = key_node
+            if key in REMEMBERED_KEYS:
+                smap.keys.setdefault(key, []).append(smap.position(key_node.start_mark))
             result[key] = _build(value_node, smap, lines)
         return result
     raise YamlProblem(smap.position(node.start_mark), "yaml-syntax", "unsupported YAML node")
