@@ -41,6 +41,7 @@ class Settings:
     site_name: str = ""  # mkdocs.yml's site_name (not a plugin option)
     site_url: str = ""  # mkdocs.yml's site_url (not a plugin option): the default xAPI org IRI
     rate_limits: dict[str, Any] = field(default_factory=dict)  # see builder/web/ratelimit.py
+    strict: bool = False  # content warnings fail `validate` and `build`, as errors do
     extra: dict[str, Any] = field(default_factory=dict)
 
     @property
@@ -166,7 +167,9 @@ def settings_from_options(
                     f"mkdocs.yml: trustpath option '{name}' must be a list of strings"
                 )
             value = tuple(value)
-        elif isinstance(default, bool) or not isinstance(value, type(default)):
+        elif isinstance(default, bool) != isinstance(value, bool) or not isinstance(
+            value, type(default)
+        ):
             raise ConfigError(
                 f"mkdocs.yml: trustpath option '{name}' must be a {type(default).__name__}"
             )

@@ -105,10 +105,12 @@ def cli(ctx: click.Context, project: Path) -> None:
     show_default=True,
     help="text: path:line:col lines; github: workflow annotations; json: a list of objects.",
 )
-@click.option("--strict", is_flag=True, help="Exit 1 on warnings too.")
+@click.option(
+    "--strict", is_flag=True, help="Exit 1 on warnings too (also: strict: true in mkdocs.yml)."
+)
 @pass_project
 def validate(project: Project, fmt: str, strict: bool) -> None:
-    """Check every module and role: schema, references, quizzes, cycles.
+    """Check every module and role: YAML, schema, references, quizzes, quiz quality, cycles.
 
     Prints each problem as `path:line:col: severity[code]: message`, sorted, then a summary.
     Exits 1 on any error (and on warnings with --strict), else 0.
@@ -125,6 +127,7 @@ def validate(project: Project, fmt: str, strict: bool) -> None:
         for d in diagnostics:
             click.echo(format_github(d) if fmt == "github" else str(d))
         click.echo(summary_line(diagnostics, result.curriculum.files_checked))
+    strict = strict or project.settings.strict
     failed = any(d.severity == "error" or strict for d in diagnostics)
     if failed:
         sys.exit(1)
@@ -270,7 +273,15 @@ def coverage(
         base_curriculum = load_curriculum(base_settings, source).curriculum
         base_role = role if role is None or role in base_curriculum.roles else "\0"
         base_report, base_paths = _coverage(base_settings, base_curriculum, base_role)
-        diff = diff_coverage(base, base_report, base_paths, report, paths_)
+        diff = diff_coverage(
+            base,
+            base_report,
+            base_paths,
+            report,
+            paths_,
+            base_curriculum.modules,
+            curriculum.modules,
+        )
     text = FORMATS[fmt](report, diff)
     if output is not None:
         output.write_text(text + "\n", encoding="utf-8")
@@ -312,20 +323,39 @@ def _load_valid(project: Project) -> Any:
     type=click.Path(file_okay=False, path_type=Path),
     help="Where to write the site (default: site_dir of mkdocs.yml).",
 )
+@click.option("--strict", is_flag=True, help="Fail on content warnings too.")
+@click.option(
+    "--engine",
+    type=click.Choice(["mkdocs", "properdocs"]),
+    default="mkdocs",
+    show_default=True,
+    help="The site engine: MkDocs 1.6.1, or ProperDocs 1.6 (its drop-in continuation).",
+)
 @pass_project
-def build(project: Project, site_dir: Path | None) -> None:
-    """Validate, build the site with MkDocs (strict), and write the course manifest.
+def build(project: Project, site_dir: Path | None, strict: bool, engine: str) -> None:
+    """Validate, build the site, and write the course manifest.
 
-    The manifest (.trustpath/manifest.json) holds the answer key and stays outside the site.
+    Content errors and the engine's own warnings (broken links, missing pages) fail the
+    build. Content warnings (a passed review_by, quiz-quality cues) are printed with their
+    count and fail it only with --strict. The manifest (.trustpath/manifest.json) holds the
+    answer key and stays outside the site.
 
-    Example: trustpath build --site-dir public
+    Example: trustpath build --strict --site-dir public
     """
     from builder.site.build import SiteBuildError, build_site
 
     try:
-        built = build_site(project.root, site_dir)
+        built = build_site(project.root, site_dir, strict=strict, engine=engine)
     except SiteBuildError as exc:
         raise click.ClickException(str(exc)) from None
+    for line in built.warnings:
+        click.echo(line, err=True)
+    if built.warnings:
+        n = len(built.warnings)
+        click.echo(
+            f"{n} content warning{'' if n == 1 else 's'} (not fatal; --strict makes them fail)",
+            err=True,
+        )
     click.echo(f"built {built.modules} module pages into {built.site_dir}")
     click.echo(f"wrote the course manifest to {built.manifest_path}")
 

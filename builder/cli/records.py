@@ -368,4 +368,6 @@ def _site(root: Path, host: str, port: int, no_build: bool) -> tuple[str | None,
         built = build_site(root, site_url=f"http://{host}:{port}/")
     except SiteBuildError as exc:
         raise click.ClickException(str(exc)) from None
+    for line in built.warnings:  # content warnings inform; they never stop serving
+        click.echo(line, err=True)
     return str(built.site_dir), built.manifest_path

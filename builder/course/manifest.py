@@ -76,7 +76,7 @@ def module_entry(module: Module) -> dict[str, Any]:
                     "id": q.id,
                     "type": q.type,
                     # `shuffle` comes with the authoring change (question schema and model)
-                    "shuffle": bool(getattr(q, "shuffle", True)),
+                    "shuffle": q.shuffle,
                     "prompt": q.prompt,
                     "choices": [
                         {"id": c.id, "text": c.text, "correct": c.correct, "feedback": c.feedback}

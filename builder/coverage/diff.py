@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from builder.coverage.gate import CoverageReport
+from builder.curriculum.model import Module
 from builder.curriculum.paths import LearningPath
 
 
@@ -21,6 +23,8 @@ class RoleChange:
     modules_removed: list[str] = field(default_factory=list)
     added_role: bool = False
     removed_role: bool = False
+    # criterion -> the module changes responsible, e.g. ["advanced: module removed"]
+    causes: dict[str, list[str]] = field(default_factory=dict)
 
     @property
     def empty(self) -> bool:
@@ -55,14 +59,49 @@ def _minus(a: object, b: object) -> list[str]:
     return sorted(set(a) - set(b))  # type: ignore[call-overload]
 
 
+def _lost_because(cid: str, mids: list[str], head: Mapping[str, Module], role: str) -> list[str]:
+    """Why each module that taught `cid` on the role's base path no longer does."""
+    out = []
+    for mid in mids:
+        module = head.get(mid)
+        if module is None:
+            out.append(f"{mid}: module removed")
+        elif cid not in module.criteria:
+            out.append(f"{mid}: no longer lists {cid}")
+        else:
+            out.append(f"{mid}: no longer on {role}'s path (roles: {', '.join(module.roles)})")
+    return out
+
+
+def _gained_because(cid: str, mids: list[str], base: Mapping[str, Module], role: str) -> list[str]:
+    """What each module that teaches `cid` on the role's head path changed to do so."""
+    out = []
+    for mid in mids:
+        module = base.get(mid)
+        if module is None:
+            out.append(f"{mid}: new module")
+        elif cid not in module.criteria:
+            out.append(f"{mid}: now lists {cid}")
+        else:
+            out.append(f"{mid}: now on {role}'s path")
+    return out
+
+
 def diff_coverage(
     base_rev: str,
     base: CoverageReport,
     base_paths: dict[str, LearningPath],
     head: CoverageReport,
     head_paths: dict[str, LearningPath],
+    base_modules: Mapping[str, Module] | None = None,
+    head_modules: Mapping[str, Module] | None = None,
 ) -> CoverageDiff:
-    """Per-role changes from `base` to `head`; roles with lost required criteria first."""
+    """Per-role changes from `base` to `head`; roles with lost required criteria first.
+
+    With the modules of both sides, every criterion lost or gained names the module changes
+    responsible (`RoleChange.causes`): removed or new, criterion dropped or added, off or on
+    the role's path.
+    """
     changes = []
     for rid in sorted(set(base.roles) | set(head.roles)):
         b, h = base.roles.get(rid), head.roles.get(rid)
@@ -80,6 +119,12 @@ def diff_coverage(
         h_mods = head_paths[rid].module_ids if rid in head_paths else []
         change.modules_added = _minus(h_mods, b_mods)
         change.modules_removed = _minus(b_mods, h_mods)
+        if base_modules is not None and head_modules is not None and b and h:
+            b_cov, h_cov = b.covered, h.covered
+            for cid in (*change.lost_required, *change.lost_covered):
+                change.causes[cid] = _lost_because(cid, b_cov.get(cid, []), head_modules, rid)
+            for cid in (*change.gained_required, *change.gained_covered):
+                change.causes[cid] = _gained_because(cid, h_cov.get(cid, []), base_modules, rid)
         if not change.empty:
             changes.append(change)
     changes.sort(key=lambda c: (not c.lost_required, c.role))
@@ -105,5 +150,10 @@ def describe(change: RoleChange) -> list[str]:
     )
     for label, items in labels:
         if items:
-            lines.append(f"{label}: {', '.join(items)}")
+            lines.append(f"{label}: {', '.join(_with_cause(change, i) for i in items)}")
     return lines
+
+
+def _with_cause(change: RoleChange, item: str) -> str:
+    causes = change.causes.get(item)
+    return f"{item} ({'; '.join(causes)})" if causes else item

@@ -29,35 +29,55 @@ def _rows(report: CoverageReport) -> list[str]:
     )
 
 
-def _header(role: str, width: int) -> tuple[str, str]:
-    """A role id over two header lines, split at a hyphen, each part at most `width` wide."""
+def _key(n: int) -> str:
+    """Column keys A…Z, then AA, AB… (short, so any number of role ids fits the width)."""
+    key = ""
+    n += 1
+    while n:
+        n, r = divmod(n - 1, 26)
+        key = chr(65 + r) + key
+    return key
 
-    def fit(part: str) -> str:
-        return part if len(part) <= width else part[: width - 1] + "…"
 
-    if len(role) <= width:
-        return "", role
-    head, sep, tail = role.partition("-")
-    return (fit(head + sep), fit(tail)) if sep else (fit(role[:width]), fit(role[width:]))
+# The marks in words, printed under the text matrix.
+MARKS = (
+    (COVERED, "required, and a module on the role's path covers it"),
+    (GAP, "required, but no module on the role's path covers it"),
+    (EXTRA, "covered by the role's path, not required"),
+    (NONE, "neither required nor covered"),
+)
 
 
 def format_text(report: CoverageReport, diff: CoverageDiff | None = None, width: int = 80) -> str:
-    """A criteria × roles matrix in blocks of columns that fit `width`, then gaps and warnings."""
+    """A criteria × roles matrix that fits `width`, a key of its columns, then gaps and warnings.
+
+    Columns are lettered (A, B, …) and the key below gives each letter's role id and title in
+    full, so no id is cut; the marks are explained in words.
+    """
     out: list[str] = []
     roles = list(report.roles.values())
     rows = _rows(report)
-    col, first = 10, 9
+    keys = [_key(i) for i in range(len(roles))]
+    col = max([len(GAP), *(len(k) for k in keys)]) + 1
+    first = max([len("criteria"), *(len(r) for r in rows)]) + 1
     per_block = max(1, (width - first) // col)
     for start in range(0, max(len(roles), 1), per_block):
         block = roles[start : start + per_block]
-        heads = [_header(r.role, col - 1) for r in block]
-        if any(h[0] for h in heads):
-            out.append("".ljust(first) + "".join(h[0].ljust(col) for h in heads).rstrip())
-        out.append("criteria".ljust(first) + "".join(h[1].ljust(col) for h in heads).rstrip())
+        block_keys = keys[start : start + per_block]
+        out.append("criteria".ljust(first) + "".join(k.ljust(col) for k in block_keys).rstrip())
         for cid in rows:
             out.append(cid.ljust(first) + "".join(_cell(r, cid).ljust(col) for r in block).rstrip())
         out.append("")
-    out.append(LEGEND)
+    width_key = max([len(k) for k in keys] or [1])
+    out.append("Roles:")
+    for key, rc in zip(keys, roles, strict=True):
+        line = f"  {key.ljust(width_key)}  {rc.role}"
+        room = width - len(line) - 3  # " (" and ")"
+        title = rc.title if len(rc.title) <= room else rc.title[: max(room - 1, 0)] + "…"
+        out.append(f"{line} ({title})" if room > 1 else line)
+    out.append("Marks:")
+    for mark, meaning in MARKS:
+        out.append(f"  {mark.ljust(len(GAP))}  {meaning}")
     out.append("")
     if diff is not None:
         out.append(f"Changes against {diff.base}:")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from builder.curriculum.criteria import Catalogue
@@ -17,12 +18,33 @@ if TYPE_CHECKING:
     from builder.curriculum.model import Curriculum, Module, Role
 
 
-def check_quiz(quiz: dict[str, Any], smap: SourceMap, rel: str) -> list[Diagnostic]:
-    """Answer-key problems of one schema-valid quiz."""
+@dataclass(frozen=True)
+class References:
+    """What a module that failed its own checks refers to, so those references are checked too.
+
+    Only fields that passed the schema are filled; the others are empty.
+    """
+
+    path: str
+    source_map: SourceMap
+    criteria: tuple[str, ...] = ()
+    roles: tuple[str, ...] = ()
+    requires: tuple[str, ...] = ()
+    review_by: dt.date | None = None
+
+
+def check_quiz(
+    quiz: dict[str, Any],
+    smap: SourceMap,
+    rel: str,
+    usable: list[int] | None = None,
+    check_pass_mark: bool = True,
+) -> list[Diagnostic]:
+    """Answer-key problems of a quiz; only the questions in `usable` (schema-valid) are read."""
     found: list[Diagnostic] = []
     base: PathKey = ("quiz",)
     pass_mark = quiz.get("pass_mark", 80)
-    if not 0 <= pass_mark <= 100:
+    if check_pass_mark and not 0 <= pass_mark <= 100:
         found.append(
             error(
                 rel,
@@ -42,7 +64,8 @@ def check_quiz(quiz: dict[str, Any], smap: SourceMap, rel: str) -> list[Diagnost
             )
         )
     seen_q: dict[str, int] = {}
-    for qi, q in enumerate(questions):
+    for qi in range(len(questions)) if usable is None else usable:
+        q = questions[qi]
         qpath: PathKey = (*base, "questions", qi)
         qid = q["id"]
         if qid in seen_q:
@@ -219,8 +242,13 @@ def check_cross_references(
     *,
     known_module_ids: set[str],
     today: dt.date,
+    unbuilt: list[References] | None = None,
 ) -> tuple[Curriculum, list[Diagnostic]]:
-    """Ids, references, cycles and staleness across files; returns the curriculum too."""
+    """Ids, references, cycles and staleness across files; returns the curriculum too.
+
+    `unbuilt` are the references of modules that failed their own checks: their criteria,
+    roles, prerequisites and review dates are checked too, so one run reports everything.
+    """
     from builder.curriculum.model import Curriculum
 
     found: list[Diagnostic] = []
@@ -250,7 +278,8 @@ def check_cross_references(
                     )
                 )
 
-    for m in modules:
+    referrers: list[Module | References] = [*modules, *(unbuilt or ())]
+    for m in referrers:
         check_criteria(m.path, m.source_map, m.criteria)
         _refs(m.path, m.source_map, "roles", m.roles, by_role, "unknown-role", "role", found)
         _refs(

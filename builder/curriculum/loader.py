@@ -10,17 +10,25 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from builder.config import Settings
-from builder.curriculum.checks import check_cross_references, check_quiz
+from builder.curriculum.checks import References, check_cross_references, check_quiz
 from builder.curriculum.criteria import load_catalogue
 from builder.curriculum.diagnostics import Diagnostic, error, warning
 from builder.curriculum.model import DEFAULT_WHEN, Choice, Curriculum, Module, Question, Quiz, Role
+from builder.curriculum.quality import check_placeholders, check_quiz_quality, check_title
+from builder.curriculum.scaffold import PLACEHOLDER_MARK, PLACEHOLDERS
 from builder.curriculum.schema_check import check_schema, label
 from builder.curriculum.sources import FileSystemSource, Source
-from builder.curriculum.yamlsource import SourceMap, YamlProblem, parse_yaml
+from builder.curriculum.yamlsource import (
+    PathKey,
+    SourceMap,
+    YamlProblem,
+    normalise_newlines,
+    parse_yaml,
+)
 
 MODULE_SUFFIXES = (".md",)
 ROLE_SUFFIXES = (".yml", ".yaml")
-_CLOSING_FENCE = re.compile(r"^(?:---|\.\.\.)[ \t]*\r?$", re.MULTILINE)
+_CLOSING_FENCE = re.compile(r"^(?:---|\.\.\.)[ \t]*$", re.MULTILINE)
 
 
 @dataclass
@@ -44,8 +52,9 @@ class FrontMatter:
 
 
 def split_front_matter(text: str) -> FrontMatter:
-    """Split `---` fenced front matter from the Markdown body."""
-    if not (text.startswith("---\n") or text.startswith("---\r\n")):
+    """Split `---` fenced front matter from the Markdown body (LF, CRLF or lone CR lines)."""
+    text = normalise_newlines(text)
+    if not text.startswith("---\n"):
         return FrontMatter(None, 1, text, 1)
     start = text.index("\n") + 1
     fence = _CLOSING_FENCE.search(text, start)
@@ -75,6 +84,10 @@ def _decode(data: bytes, rel: str, found: list[Diagnostic]) -> str | None:
         )
         return None
     return text.removeprefix("\ufeff")
+
+
+def _problems(rel: str, exc: YamlProblem, found: list[Diagnostic]) -> None:
+    found.extend(error(rel, p.position, p.code, p.message) for p in exc.all)
 
 
 def _read(source: Source, rel: str, settings: Settings, found: list[Diagnostic]) -> str | None:
@@ -172,7 +185,16 @@ def _build_quiz(data: dict[str, Any]) -> Quiz:
                 Choice(c["id"], c["text"], c["correct"], c.get("feedback"))
                 for c in q.get("choices", [])
             )
-        questions.append(Question(q["id"], q["type"], q["prompt"], choices, q.get("explain")))
+        questions.append(
+            Question(
+                q["id"],
+                q["type"],
+                q["prompt"],
+                choices,
+                q.get("explain"),
+                shuffle=q.get("shuffle", True),
+            )
+        )
     return Quiz(
         int(data.get("pass_mark", 80)),
         data.get("reveal", "after_pass"),
@@ -186,7 +208,12 @@ def _build_quiz(data: dict[str, Any]) -> Quiz:
 
 
 def _load_module(
-    source: Source, rel: str, settings: Settings, found: list[Diagnostic], plain: list[str]
+    source: Source,
+    rel: str,
+    settings: Settings,
+    found: list[Diagnostic],
+    plain: list[str],
+    unbuilt: list[References],
 ) -> tuple[Module | None, str | None]:
     """Returns the module (when valid) and its id (when readable, even if invalid)."""
     text = _read(source, rel, settings, found)
@@ -211,18 +238,49 @@ def _load_module(
             return None, None
         data, smap = parse_yaml(fm.yaml_text, line_offset=fm.yaml_line - 1)
     except YamlProblem as exc:
-        found.append(error(rel, exc.position, exc.code, exc.message))
+        _problems(rel, exc, found)
         return None, None
     _comment_cuts(smap, rel, found)
     if not _mapping(data, smap, rel, "front matter", found):
         return None, None
     module_id = data.get("id") if isinstance(data.get("id"), str) else None
-    problems = check_schema("module", data, smap, rel)
-    if "quiz" in data and isinstance(data["quiz"], dict) and not problems:
-        problems += check_quiz(data["quiz"], smap, rel)
-    review_by = _date(data.get("review_by"), smap, rel, problems) if not problems else None
+    broken: set[PathKey] = set()
+    problems = check_schema("module", data, smap, rel, broken)
+    problems += [error(rel, p.position, p.code, p.message) for p in smap.problems]
+
+    def intact(*path: str | int) -> bool:
+        """Whether the value at `path` and its parents passed the schema."""
+        return not any(path[: len(b)] == b for b in broken)
+
+    def usable(*path: str | int) -> bool:
+        """Whether the value at `path` passed the schema (nothing at or under it is broken)."""
+        return intact(*path) and not any(b[: len(path)] == path for b in broken)
+
+    quiz = data.get("quiz")
+    if isinstance(quiz, dict) and intact("quiz", "questions"):
+        ok_questions = [
+            qi for qi in range(len(quiz["questions"])) if usable("quiz", "questions", qi)
+        ]
+        problems += check_quiz(quiz, smap, rel, ok_questions, usable("quiz", "pass_mark"))
+        found.extend(check_quiz_quality(quiz, ok_questions, smap, rel))
+    review_by = _date(data.get("review_by"), smap, rel, problems) if usable("review_by") else None
+    if usable("title"):
+        found.extend(check_title(data["title"], fm.body, fm.body_line, rel))
+    if PLACEHOLDER_MARK in text:  # every placeholder starts with it: one scan of the file
+        found.extend(check_placeholders(data, smap, fm.body, fm.body_line, rel, PLACEHOLDERS))
     found.extend(problems)
     if problems:
+        # The module is not built, but the references it makes are still checked.
+        unbuilt.append(
+            References(
+                path=rel,
+                source_map=smap,
+                criteria=tuple(data["criteria"]) if usable("criteria") else (),
+                roles=tuple(data["roles"]) if usable("roles") else (),
+                requires=tuple(data.get("requires", ())) if usable("requires") else (),
+                review_by=review_by,
+            )
+        )
         return None, module_id
     module = Module(
         id=data["id"],
@@ -259,12 +317,13 @@ def _load_role(
     try:
         data, smap = parse_yaml(text)
     except YamlProblem as exc:
-        found.append(error(rel, exc.position, exc.code, exc.message))
+        _problems(rel, exc, found)
         return None
     _comment_cuts(smap, rel, found)
     if not _mapping(data, smap, rel, "role file", found):
         return None
     problems = check_schema("role", data, smap, rel)
+    problems += [error(rel, p.position, p.code, p.message) for p in smap.problems]
     found.extend(problems)
     if problems:
         return None
@@ -303,9 +362,10 @@ def load_curriculum(
     modules: list[Module] = []
     known_ids: set[str] = set()
     plain: list[str] = []
+    unbuilt: list[References] = []
     module_files = _walk(source, settings.docs_dir, MODULE_SUFFIXES, found)
     for rel in module_files:
-        module, module_id = _load_module(source, rel, settings, found, plain)
+        module, module_id = _load_module(source, rel, settings, found, plain, unbuilt)
         if module is not None:
             modules.append(module)
         if module_id:
@@ -319,6 +379,7 @@ def load_curriculum(
         settings,
         known_module_ids=known_ids,
         today=today or dt.date.today(),
+        unbuilt=unbuilt,
     )
     curriculum.plain_pages = tuple(plain)
     curriculum.files_checked = len(module_files) + len(role_files)

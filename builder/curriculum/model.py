@@ -36,6 +36,7 @@ class Question:
     prompt: str
     choices: tuple[Choice, ...]
     explain: str | None = None
+    shuffle: bool = True  # False keeps the authored order (scales, "none of these" last)
 
     @property
     def correct_ids(self) -> frozenset[str]:

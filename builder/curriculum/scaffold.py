@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 import re
 from collections import Counter
 from pathlib import Path, PurePosixPath
@@ -33,6 +34,37 @@ def _default_folder(curriculum: Curriculum, roles: tuple[str, ...]) -> str:
     return role
 
 
+# Sentences the scaffold writes for the author to replace; `validate` warns while any is left
+# (`placeholder-text`). Each starts with PLACEHOLDER_MARK, so one scan of a file tells whether
+# any can be there (validate stays fast), and says to the author what to do with it.
+PLACEHOLDER_MARK = "Replace this"
+PLACEHOLDER_SUMMARY = "Replace this with what everyone in these roles needs to know about"
+PLACEHOLDERS = (
+    PLACEHOLDER_SUMMARY,
+    "Replace this with the business outcome this module serves.",
+    "Replace this with a scenario: 'You receive ...'. What do you do?",
+    "Replace this with the safe action, as specific as the mistakes.",
+    "Replace this with a tempting mistake that sounds reasonable.",
+    "Replace this with why this is tempting and why it is wrong.",
+    "Replace this with another common mistake, about as long as the others.",
+    "Replace this with why this one is wrong too.",
+    "Replace this with why the right answer is right, in one or two sentences.",
+    "Replace this with why this matters to the reader's daily work.",
+    "Replace this with the first habit.",
+    "Replace this with the second habit.",
+    "Replace this with a short story the reader will recognise.",
+)
+
+
+def _scalar(value: str) -> str:
+    """`value` as a YAML scalar: plain when YAML 1.2 reads it back unchanged, else quoted."""
+    dumped = yaml.safe_dump(value, allow_unicode=True, width=10_000).removesuffix("\n...\n")
+    dumped = dumped.rstrip("\n")
+    if dumped == value and ":" not in value and not value[:1].isdigit():
+        return value
+    return json.dumps(value, ensure_ascii=False)
+
+
 def render_module(
     module_id: str,
     title: str,
@@ -40,48 +72,59 @@ def render_module(
     criteria: tuple[str, ...],
     review_by: dt.date,
 ) -> str:
-    """The text of a new module: front matter with a starter quiz, and a body outline."""
-    front = {
-        "id": module_id,
-        "title": title,
-        "summary": f"What everyone in these roles needs to know about {title.lower()}.",
-        "version": 1,
-        "criteria": list(criteria),
-        "roles": list(roles),
-        "when": ["onboarding", "annual"],
-        "duration": 10,
-        "owner": "security@example.com",
-        "review_by": review_by.isoformat(),
-        "objective": "Describe the business outcome this module serves.",
-        "quiz": {
-            "pass_mark": 80,
-            "reveal": "after_pass",
-            "questions": [
-                {
-                    "id": "first-question",
-                    "type": "single",
-                    "prompt": "Write a scenario: 'You receive ...'. What do you do?",
-                    "choices": [
-                        {"id": "right", "text": "The safe action", "correct": True},
-                        {
-                            "id": "wrong",
-                            "text": "A tempting mistake",
-                            "correct": False,
-                            "feedback": "Say why this is tempting and why it is wrong.",
-                        },
-                    ],
-                    "explain": "Explain the right answer in one or two sentences.",
-                }
-            ],
-        },
-    }
-    text = yaml.safe_dump(front, sort_keys=False, allow_unicode=True, width=88)
-    return (
-        f"---\n{text}---\n# {title}\n\n"
-        "Open with why this matters to the reader's daily work.\n\n"
-        "## What to do\n\n- The first habit.\n- The second habit.\n\n"
-        "## Scenario: a realistic situation\n\nTell a short story the reader will recognise.\n"
-    )
+    """The text of a new module in the house style of the starter curriculum.
+
+    The title is written once, in the front matter (the page shows it as the heading). Every
+    sentence for the author to replace is one of `PLACEHOLDERS`, which `validate` warns about.
+    """
+    p = PLACEHOLDERS
+    summary = f"{PLACEHOLDER_SUMMARY} {title[:1].lower()}{title[1:]}."
+    return f"""---
+id: {module_id}
+title: {_scalar(title)}
+summary: {_scalar(summary)}
+version: 1
+criteria: [{", ".join(criteria)}]
+roles: [{", ".join(roles)}]
+when: [onboarding, annual]
+duration: 10
+owner: security@example.com
+review_by: {review_by.isoformat()}
+objective: {p[1]}
+quiz:
+  pass_mark: 80
+  reveal: after_pass
+  questions:
+    - id: first-question
+      type: single
+      prompt: |
+        {p[2]}
+      choices:
+        - id: right
+          text: {p[3]}
+          correct: true
+        - id: tempting
+          text: {p[4]}
+          correct: false
+          feedback: {p[5]}
+        - id: other
+          text: {p[6]}
+          correct: false
+          feedback: {p[7]}
+      explain: |
+        {p[8]}
+---
+{p[9]}
+
+## What to do
+
+- {p[10]}
+- {p[11]}
+
+## Scenario: a realistic situation
+
+{p[12]}
+"""
 
 
 def write_module(

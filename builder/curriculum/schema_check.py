@@ -14,6 +14,7 @@ from typing import Any
 
 from builder.curriculum.diagnostics import Diagnostic, error
 from builder.curriculum.suggest import closest, did_you_mean
+from builder.curriculum.yamladvice import type_hint
 from builder.curriculum.yamlsource import PathKey, SourceMap, type_name
 
 SCHEMA_NAMES = ("module", "role")
@@ -56,8 +57,18 @@ def _subschema(schema: dict[str, Any], root: dict[str, Any]) -> dict[str, Any]:
     return schema
 
 
-def check_schema(name: str, data: Any, smap: SourceMap, rel_path: str) -> list[Diagnostic]:
-    """Diagnostics for every schema violation in `data` (empty when it is valid)."""
+def check_schema(
+    name: str,
+    data: Any,
+    smap: SourceMap,
+    rel_path: str,
+    broken: set[PathKey] | None = None,
+) -> list[Diagnostic]:
+    """Diagnostics for every schema violation in `data` (empty when it is valid).
+
+    `broken`, when given, receives the key path of every value that is wrong or missing (an
+    unknown key breaks nothing else), so that checks of the other values can still run.
+    """
     import fastjsonschema
 
     try:
@@ -83,6 +94,11 @@ def check_schema(name: str, data: Any, smap: SourceMap, rel_path: str) -> list[D
         path: PathKey = tuple(err.absolute_path)
         where = label(path)
         kind = err.validator
+        if broken is not None and kind != "additionalProperties":
+            if kind == "required":
+                broken.update((*path, key) for key in err.validator_value)
+            else:
+                broken.add(path)
         if kind == "additionalProperties":
             allowed = list(_subschema(err.schema, root).get("properties", {}))
             for key in sorted(set(err.instance) - set(allowed)):
@@ -113,7 +129,8 @@ def check_schema(name: str, data: Any, smap: SourceMap, rel_path: str) -> list[D
                     smap.at(path),
                     "invalid-type",
                     f"'{where}' must be {'an' if expected[0] in 'aeiou' else 'a'} {expected}, "
-                    f"not {type_name(err.instance)} ({err.instance!r})",
+                    f"not {type_name(err.instance)} ({err.instance!r})"
+                    f"{type_hint(expected, err.instance)}",
                 )
             )
         elif kind == "enum":

@@ -1,13 +1,17 @@
-"""Build the published site: validate, MkDocs build (strict), course manifest.
+"""Build the published site: validate, MkDocs build, course manifest.
 
-An adapter like the plugin: it drives MkDocs in-process and turns every failure, including
-warnings (strict mode), into one `SiteBuildError` that lists the messages.
+An adapter like the plugin: it drives the engine (MkDocs 1.6.1, or ProperDocs 1.6, its
+drop-in continuation) in-process. Errors stop the build: content errors and the engine's own
+warnings (broken links, missing pages: strict mode). Content warnings (a passed `review_by`,
+quiz-quality cues) inform: they are returned in `BuiltSite.warnings`, and fail the build only
+with `strict=True`.
 """
 
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+import sys
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -25,6 +29,38 @@ class BuiltSite:
     site_dir: Path
     manifest_path: Path
     modules: int  # module pages rendered
+    warnings: list[str] = field(default_factory=list)  # content warnings, `path:line:col: …`
+    engine: str = "mkdocs"
+
+
+ENGINES = ("mkdocs", "properdocs")
+
+
+def _use_engine(engine: str) -> None:
+    """Make `import mkdocs…` load the chosen engine (ProperDocs aliases MkDocs' modules)."""
+    if engine not in ENGINES:
+        raise SiteBuildError([f"unknown engine '{engine}'; choose one of {', '.join(ENGINES)}"])
+    loaded = sys.modules.get("mkdocs")
+    current = (
+        "properdocs"
+        if loaded is not None and loaded.__name__ == "properdocs"
+        else ("mkdocs" if loaded is not None else None)
+    )
+    if engine == "properdocs" and current != "properdocs":
+        if current == "mkdocs":
+            raise SiteBuildError(
+                ["MkDocs is already loaded in this process; build with ProperDocs in a new one"]
+            )
+        try:
+            import properdocs.replacement  # noqa: F401  (aliases mkdocs.* to properdocs.*)
+        except ImportError:
+            raise SiteBuildError(
+                ["ProperDocs is not installed: pip install 'trustpath[properdocs]'"]
+            ) from None
+    elif engine == "mkdocs" and current == "properdocs":
+        raise SiteBuildError(
+            ["ProperDocs is already loaded in this process; build with MkDocs in a new one"]
+        )
 
 
 class _Collector(logging.Handler):
@@ -39,13 +75,21 @@ class _Collector(logging.Handler):
 
 
 def build_site(
-    root: Path, site_dir: Path | None = None, *, site_url: str | None = None
+    root: Path,
+    site_dir: Path | None = None,
+    *,
+    site_url: str | None = None,
+    strict: bool = False,
+    engine: str = "mkdocs",
 ) -> BuiltSite:
-    """Build the site of the project at `root`; raise SiteBuildError on any error or warning.
+    """Build the site of the project at `root`; raise SiteBuildError on any error.
 
-    `site_url` overrides mkdocs.yml (instant navigation needs it to match where the site is
-    served, scheme, host and port included).
+    Errors are content errors and the engine's own warnings; content warnings are returned
+    in `BuiltSite.warnings` and are errors only with `strict`. `site_url` overrides
+    mkdocs.yml (instant navigation needs it to match where the site is served, scheme, host
+    and port included). `engine` is `mkdocs` or `properdocs` (one per process).
     """
+    _use_engine(engine)
     from mkdocs.commands.build import build
     from mkdocs.config import load_config
     from mkdocs.exceptions import MkDocsException
@@ -74,6 +118,8 @@ def build_site(
             raise SiteBuildError(
                 [f"{config_file}: the 'trustpath' plugin is not enabled under plugins:"]
             )
+        if strict:
+            plugin.config["strict"] = True
         config.plugins.on_startup(command="build", dirty=False)
         try:
             build(config)
@@ -87,4 +133,5 @@ def build_site(
     if manifest_path is None:
         raise SiteBuildError(["the build finished without writing the course manifest"])
     modules = len(getattr(plugin, "modules_by_page", {}))
-    return BuiltSite(Path(config["site_dir"]), Path(manifest_path), modules)
+    warnings = list(getattr(plugin, "content_warnings", []))
+    return BuiltSite(Path(config["site_dir"]), Path(manifest_path), modules, warnings, engine)

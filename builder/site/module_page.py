@@ -10,6 +10,7 @@ import re
 from collections.abc import Callable
 
 from builder.curriculum.model import Curriculum, Module
+from builder.curriculum.quality import body_without_title
 from builder.site.pages import CRITERIA_PAGE, criterion_anchor, md_text, role_page
 from builder.markup import esc
 from builder.site.widgets import render_ack, render_feedback, render_quiz
@@ -19,21 +20,20 @@ HEADER_SLOT = '<div class="trustpath-slot" data-slot="header"></div>'
 QUIZ_SLOT = '<div class="trustpath-slot" data-slot="quiz"></div>'
 WIDGETS_SLOT = '<div class="trustpath-slot" data-slot="widgets"></div>'
 _H1_END = re.compile(r"</h1>")
-_H1_SOURCE = re.compile(r"\s*(#[ \t]|[^\n]+\n=+[ \t]*(\n|$))")
 
 # link(doc_path, anchor) -> URL of that page relative to the page being rendered.
 Linker = Callable[[str, str | None], str]
 
 
 def page_source(module: Module) -> str:
-    """What MkDocs renders for the module: the body, under an H1 title when it has none.
+    """What MkDocs renders for the module: the front-matter title as its H1, then the body.
 
+    The title comes from the front matter alone (nav, page and path pages agree): a leading
+    `# H1` in the body is optional and replaced (`validate` warns when it differs).
     No front matter at all: with an empty `page.meta`, Material's templates skip their
     per-item metadata lookups, which at 1,000 pages costs a third of the build.
     """
-    if _H1_SOURCE.match(module.body):
-        return module.body
-    return f"# {md_text(module.title)}\n\n{module.body}"
+    return f"# {md_text(module.title)}\n\n{body_without_title(module.body)}"
 
 
 def _minutes(duration: int | None) -> str:

@@ -59,6 +59,7 @@ class TrustPathPlugin(BasePlugin[TrustPathConfig]):  # type: ignore[valid-type,n
         self.modules_by_page: dict[str, Module] = {}
         self.manifest_path: Path | None = None
         self.files: Files | None = None
+        self.content_warnings: list[str] = []
 
     def _options(self) -> dict[str, Any]:
         """The plugin's options as MkDocs validated them (the config class is derived)."""
@@ -84,12 +85,24 @@ class TrustPathPlugin(BasePlugin[TrustPathConfig]):  # type: ignore[valid-type,n
         result = load_curriculum(settings)
         diagnostics = sort_diagnostics(result.diagnostics)
         errors = [d for d in diagnostics if d.severity == "error"]
-        for d in diagnostics:
-            if d.severity == "warning":
-                log.warning(str(d))
+        warnings = [str(d) for d in diagnostics if d.severity == "warning"]
+        self.content_warnings = warnings
+        strict = bool(self._options()["strict"])
+        if strict:
+            errors += [d for d in diagnostics if d.severity == "warning"]
         if errors:
+            note = " (strict: warnings count)" if warnings and strict else ""
             raise PluginError(
-                f"{len(errors)} content error(s):\n" + "\n".join(str(d) for d in errors)
+                f"{len(errors)} content error(s){note}:\n" + "\n".join(str(d) for d in errors)
+            )
+        # Content warnings inform and never stop the build: logged at INFO, which MkDocs'
+        # strict mode does not count (it still fails on its own warnings: broken links...).
+        for line in warnings:
+            log.info(line)
+        if warnings:
+            log.info(
+                f"{len(warnings)} content warning{'s' if len(warnings) != 1 else ''}; "
+                "they do not stop the build (trustpath build --strict makes them fail)"
             )
         curriculum = self.curriculum = result.curriculum
         try:

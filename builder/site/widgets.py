@@ -61,7 +61,38 @@ class PromptRenderer:
         return str(self._md.convert(text)).strip()
 
 
+class InlineRenderer(PromptRenderer):
+    """The prompt renderer restricted to inline Markdown: code, emphasis, links.
+
+    For choice labels and feedback, which sit inside a `<label>` or a line of text: no block
+    element (list, heading, code block, quote) is produced; what would start one is kept as
+    text. Raw HTML is shown as text and unsafe links are dropped, as for prompts.
+    """
+
+    _KEEP = frozenset({"empty", "paragraph"})
+
+    def __init__(self) -> None:
+        self._md = markdown.Markdown()
+        self._md.preprocessors.deregister("html_block")
+        self._md.inlinePatterns.deregister("html")
+        blocks = self._md.parser.blockprocessors
+        for name in [item.name for item in blocks._priority]:
+            if name not in self._KEEP:
+                blocks.deregister(name)
+        self._md.treeprocessors.register(_DropUnsafeLinks(self._md), "trustpath_links", 1)
+
+    def render(self, text: str) -> str:
+        """The text as one line of inline HTML (paragraphs joined by a space)."""
+        if not _MARKDOWN_SYNTAX.search(text):
+            return esc(" ".join(text.split())).replace("&quot;", '"').replace("&#x27;", "'")
+        self._md.reset()
+        out = str(self._md.convert(text)).strip()
+        parts = re.findall(r"<p>(.*?)</p>", out, re.DOTALL)
+        return " ".join(" ".join(p.split()) for p in parts) if parts else out
+
+
 _renderer: PromptRenderer | None = None
+_inline: InlineRenderer | None = None
 
 
 def render_markdown(text: str) -> str:
@@ -70,6 +101,17 @@ def render_markdown(text: str) -> str:
     if _renderer is None:
         _renderer = PromptRenderer()
     return _renderer.render(text)
+
+
+def render_inline(text: str) -> str:
+    """Render a choice label or a feedback line: inline Markdown only, safely.
+
+    Returns an HTML fragment with no block elements (code, emphasis and links only).
+    """
+    global _inline
+    if _inline is None:
+        _inline = InlineRenderer()
+    return _inline.render(text)
 
 
 def _choice_type(question: Question) -> str:
@@ -104,7 +146,7 @@ def render_question(question: Question, number: int, total: int) -> str:
     choices = "".join(
         f'<li class="trustpath-choice"><input type="{kind}" id="{prefix}-c{i}" '
         f'name="{prefix}" value="{esc(choice.id)}"> '
-        f'<label for="{prefix}-c{i}">{esc(choice.text)}</label></li>'
+        f'<label for="{prefix}-c{i}">{render_inline(choice.text)}</label></li>'
         for i, choice in enumerate(question.choices, start=1)
     )
     return (

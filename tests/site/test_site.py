@@ -185,14 +185,119 @@ def test_build_fails_listing_every_content_error(tmp_path: Path) -> None:
     assert not (root / ".trustpath").exists()
 
 
-def test_build_fails_on_a_content_warning(tmp_path: Path) -> None:
-    root = copy_fixture(tmp_path / "project")
+def _overdue(root: Path) -> None:
     intro = root / "content/basics/intro.md"
     intro.write_text(
         intro.read_text("utf-8").replace("duration: 10", "duration: 10\nreview_by: 2001-01-01")
     )
-    with pytest.raises(SiteBuildError, match="review-overdue"):
+
+
+def test_a_content_warning_informs_and_does_not_stop_the_build(tmp_path: Path) -> None:
+    root = copy_fixture(tmp_path / "project")
+    _overdue(root)
+    built = build_site(root)
+    # The fixture already has one quality warning (a wrong choice without feedback).
+    assert [w.split(": warning[")[1].split("]")[0] for w in built.warnings] == [
+        "review-overdue",
+        "missing-feedback",
+    ]
+    assert built.warnings[0].startswith("content/basics/intro.md:")
+    assert (built.site_dir / "basics/intro/index.html").is_file()
+
+
+def test_strict_build_fails_on_a_content_warning(tmp_path: Path) -> None:
+    root = copy_fixture(tmp_path / "project")
+    _overdue(root)
+    with pytest.raises(SiteBuildError, match=r"review-overdue"):
+        build_site(root, strict=True)
+
+
+def test_cli_build_prints_warnings_with_their_count_and_strict_fails(tmp_path: Path) -> None:
+    root = copy_fixture(tmp_path / "project")
+    _overdue(root)
+    result = CliRunner().invoke(cli, ["--project", str(root), "build"])
+    assert result.exit_code == 0, result.output
+    assert "warning[review-overdue]" in result.output
+    assert "2 content warnings (not fatal; --strict makes them fail)" in result.output
+    result = CliRunner().invoke(cli, ["--project", str(root), "build", "--strict"])
+    assert result.exit_code == 1
+    assert "warning[review-overdue]" in result.output
+
+
+QUALITY_CODES = [
+    "longest-answer-cue",
+    "position-cue",
+    "true-false-balance",
+    "all-of-the-above",
+    "missing-explain",
+    "missing-feedback",
+    "placeholder-text",
+    "title-mismatch",
+]
+
+
+def test_each_quality_warning_informs_and_strict_makes_it_fail(tmp_path: Path) -> None:
+    """The fixture of every quality code, built as part of one site."""
+    from tests.conftest import FIXTURES
+
+    root = copy_fixture(tmp_path / "project")
+    for code in QUALITY_CODES:
+        for md in (FIXTURES / "diagnostics" / code / "content").glob("*.md"):
+            text = md.read_text("utf-8").replace("[all-staff]", "[everyone]")
+            (root / "content" / f"{code}-{md.name}").write_text(text, "utf-8")
+    # Fixture modules reuse ids across codes: give each file its own id.
+    for path in (root / "content").glob("*-*.md"):
+        text = path.read_text("utf-8")
+        text = re.sub(r"^id: (.+)$", lambda m: f"id: {path.stem}", text, count=1, flags=re.M)
+        path.write_text(text, "utf-8")
+    built = build_site(root)
+    codes = {w.split(": warning[")[1].split("]")[0] for w in built.warnings}
+    assert codes == set(QUALITY_CODES)
+    with pytest.raises(SiteBuildError, match="content error"):
+        build_site(root, strict=True)
+
+
+def test_mkdocs_own_warnings_still_fail_the_build(tmp_path: Path) -> None:
+    root = copy_fixture(tmp_path / "project")
+    intro = root / "content/basics/intro.md"
+    intro.write_text(intro.read_text("utf-8") + "\nSee [the missing page](nowhere.md).\n")
+    with pytest.raises(SiteBuildError, match="nowhere.md"):
         build_site(root)
+
+
+def test_choices_render_inline_markdown_like_prompts(tmp_path: Path) -> None:
+    """Case 06: code, strong and emphasis in choice labels; raw HTML stays text."""
+    from tests.conftest import FIXTURES
+
+    root = copy_fixture(tmp_path / "project")
+    case = FIXTURES / "authoring/06-choice-markdown-not-rendered/content/lab/choice-markdown.md"
+    text = case.read_text("utf-8").replace("criteria: [CC8.1]", "criteria: [CC7.4]")
+    text = text.replace("roles: [engineer]", "roles: [operator]")
+    text = text.replace("to *your own* branch", "to *your own* branch <b>now</b>")
+    (root / "content/lab").mkdir()
+    (root / "content/lab/choice-markdown.md").write_text(text, "utf-8")
+    built = build_site(root)
+    page = (built.site_dir / "lab/choice-markdown/index.html").read_text("utf-8")
+    labels = re.findall(r'<label for="tp-q1-c\d">(.*?)</label>', page)
+    assert labels == [
+        "<code>git push --force</code> to <strong>main</strong>",
+        "<code>git push --force-with-lease</code> to <em>your own</em> branch "
+        "&lt;b&gt;now&lt;/b&gt;",
+    ]
+
+
+def test_page_title_comes_from_front_matter_not_the_body_heading(tmp_path: Path) -> None:
+    root = copy_fixture(tmp_path / "project")
+    intro = root / "content/basics/intro.md"
+    body = intro.read_text("utf-8")
+    assert "\n# " in body
+    intro.write_text(re.sub(r"\n# .*\n", "\n# An older heading\n", body, count=1), "utf-8")
+    built = build_site(root)
+    assert any("warning[title-mismatch]" in w for w in built.warnings)
+    page = (built.site_dir / "basics/intro/index.html").read_text("utf-8")
+    assert "An older heading" not in page
+    assert re.search(r"<h1[^>]*>Introduction to security", page)
+    assert "<title>Introduction to security" in page
 
 
 def test_generated_page_clashing_with_a_content_page_is_an_error(tmp_path: Path) -> None:
@@ -249,3 +354,13 @@ def test_starter_curriculum_builds_without_warnings(tmp_path: Path) -> None:
     done = run_mkdocs_build(root)
     assert done.returncode == 0, done.stderr
     assert "WARNING" not in done.stdout + done.stderr
+
+
+def test_strict_in_mkdocs_yml_makes_validate_and_build_fail_on_warnings(tmp_path: Path) -> None:
+    root = copy_fixture(tmp_path / "project")
+    config = root / "mkdocs.yml"
+    config.write_text(config.read_text("utf-8").replace("roles_dir: roles", "roles_dir: roles\n      strict: true"))
+    result = CliRunner().invoke(cli, ["--project", str(root), "validate"])
+    assert result.exit_code == 1, result.output
+    with pytest.raises(SiteBuildError, match="missing-feedback"):
+        build_site(root)

@@ -26,7 +26,35 @@ def test_new_module_validates_and_lands_beside_its_roles_modules(copy_fixture) -
     assert status == 0, output
     assert output == "wrote content/vendor-risk.md\n"
     text = (project / "content" / "vendor-risk.md").read_text()
-    assert "title: Working with vendors" in text and "- CC9.2" in text
+    assert "title: Working with vendors" in text and "criteria: [CC9.2]" in text
+    assert text.count("Working with vendors") == 1  # one title: no H1 repeating it
+    assert "\n# " not in text
+    output, status = run(project, "validate")
+    assert status == 0, output
+    lines = output.splitlines()
+    assert lines[-1] == "0 errors, 13 warnings in 16 files checked"
+    assert all("warning[placeholder-text]" in line for line in lines[:-1])
+    output, status = run(project, "validate", "--strict")
+    assert status == 1
+
+
+def test_a_scaffolded_module_with_its_placeholders_replaced_validates_strictly(
+    copy_fixture,
+) -> None:
+    from builder.curriculum.scaffold import PLACEHOLDER_SUMMARY, PLACEHOLDERS
+
+    project = copy_fixture("paths")
+    assert (
+        run(project, "new", "module", "vendor-risk", "--title", "Vendors", "--role", "mid")[1] == 0
+    )
+    path = project / "content" / "vendor-risk.md"
+    text = path.read_text()
+    for n, sentence in enumerate(PLACEHOLDERS):
+        text = text.replace(
+            sentence,
+            "Who we buy from." if sentence == PLACEHOLDER_SUMMARY else f"Real sentence number {n}.",
+        )
+    path.write_text(text)
     output, status = run(project, "validate", "--strict")
     assert status == 0, output
 

@@ -128,7 +128,7 @@ def test_missing_mkdocs_yml_is_a_clear_error(tmp_path: Path) -> None:
 
 
 def test_starter_curriculum_validates_strictly() -> None:
-    root = Path(__file__).parent.parent
+    root = Path(__file__).parent.parent.parent
     output, status = run_validate(root, "--strict")
     assert status == 0, output
     assert output.startswith("0 errors, 0 warnings")

@@ -13,7 +13,7 @@ from builder.coverage.gate import compute_coverage
 from builder.curriculum.loader import load_curriculum
 from builder.curriculum.paths import build_paths
 
-ROOT = Path(__file__).parent.parent
+ROOT = Path(__file__).parent.parent.parent
 REQUIRED_KEYS = (
     "id",
     "title",

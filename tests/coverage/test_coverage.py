@@ -58,7 +58,27 @@ def test_text_matrix_fits_80_columns(gappy: Path) -> None:
         max(len(line) for line in output.splitlines() if not line.startswith(("error", "warn")))
         <= 80
     )
-    assert "CC7.4    ·         ·         GAP       ·         GAP" in output
+    assert "CC7.4    ·   ·   GAP ·   GAP" in output
+    assert "  C  leaf (Leaf)" in output and "  E  mid (Middle)" in output
+    assert "  GAP  required, but no module on the role's path covers it" in output
+
+
+def test_text_matrix_keeps_long_role_ids_whole_under_a_key(copy_fixture) -> None:
+    project = copy_fixture("paths")
+    for n in range(20):
+        rid = f"customer-support-engineer-tier-{n}-with-a-very-long-identifier"
+        (project / "roles" / f"{rid}.yml").write_text(
+            f"id: {rid}\ntitle: A role whose title is far too long to fit on one line at all\n"
+            "extends: [base]\ncriteria: [CC2.2]\n"
+        )
+    output, status = run(project)
+    assert status == 0, output
+    lines = [line for line in output.splitlines() if not line.startswith(("error", "warn"))]
+    assert max(len(line) for line in lines) <= 80
+    for n in range(20):
+        assert f"customer-support-engineer-tier-{n}-with-a-very-long-identifier (" in output
+    assert output.splitlines()[0].startswith("criteria A   B   C")
+    assert "criteria" in output.split("Roles:")[0].splitlines()[0]
 
 
 def test_junit_has_one_testcase_per_role_and_required_criterion(gappy: Path) -> None:
@@ -115,19 +135,43 @@ def test_base_reports_the_lost_criterion_first_and_fails(fmt: str, repo: Path) -
     assert status == 1
     if fmt == "text":
         changes = output.split("Changes against HEAD~1:\n", 1)[1].splitlines()
-        assert changes[0] == "  leaf: LOST required: CC8.1"
+        assert changes[0] == "  leaf: LOST required: CC8.1 (advanced: module removed)"
         assert "  leaf: modules removed: advanced, prereq" in changes
     elif fmt == "markdown":
-        assert "| `leaf` | **LOST required: CC8.1** |" in output
+        assert "| `leaf` | **LOST required: CC8.1 (advanced: module removed)** |" in output
     elif fmt == "json":
-        assert json.loads(output)["diff"]["lost_required"] == [
-            {"role": "leaf", "criterion": "CC8.1"}
-        ]
+        diff = json.loads(output)["diff"]
+        assert diff["lost_required"] == [{"role": "leaf", "criterion": "CC8.1"}]
+        leaf = next(r for r in diff["roles"] if r["role"] == "leaf")
+        assert leaf["causes"] == {"CC8.1": ["advanced: module removed"]}
     else:
         assert "covered at HEAD~1" in output
     after = {p: p.read_bytes() for p in repo.rglob("*") if p.is_file() and ".git" not in p.parts}
     assert before == after
     assert _git(repo, "status", "--porcelain") == ""
+
+
+def _commit(repo: Path, message: str) -> None:
+    git = ("-c", "user.name=t", "-c", "user.email=t@example.com")
+    _git(repo, *git, "add", "-A")
+    _git(repo, *git, "commit", "-qm", message)
+
+
+def test_base_names_the_module_change_behind_each_lost_or_gained_criterion(repo: Path) -> None:
+    advanced = _git(repo, "show", "HEAD~1:content/advanced.md")
+    # Bring the CC8.1 module back without CC8.1, and teach CC8.1 in another module instead.
+    (repo / "content" / "advanced.md").write_text(advanced.replace("CC8.1", "CC6.1"))
+    _commit(repo, "three")
+    output, _ = run(repo, "--base", "HEAD~2")
+    assert "  leaf: LOST required: CC8.1 (advanced: no longer lists CC8.1)" in output
+    output, _ = run(repo, "--base", "HEAD~1")
+    assert "  leaf: gained required: CC8.1" not in output  # nothing teaches it at HEAD
+    (repo / "content" / "advanced.md").write_text(advanced)
+    _commit(repo, "four")
+    output, _ = run(repo, "--base", "HEAD~1")
+    assert "  leaf: gained required: CC8.1 (advanced: now lists CC8.1)" in output
+    output, _ = run(repo, "--base", "HEAD~2")
+    assert "  leaf: gained required: CC8.1 (advanced: new module)" in output
 
 
 def test_base_with_no_change_says_so(repo: Path) -> None:
@@ -144,5 +188,5 @@ def test_unknown_base_revision_is_a_clear_error(repo: Path) -> None:
 
 
 def test_starter_curriculum_has_no_gaps() -> None:
-    output, status = run(Path(__file__).parent.parent)
+    output, status = run(Path(__file__).parent.parent.parent)
     assert status == 0, output
