@@ -39,6 +39,7 @@ class RecordsContext:
         self.root = root.resolve()
         self.database = database
         self._store: Store | None = None
+        self.may_create = False  # only `migrate` and `roster import` may create a database
 
     @property
     def url(self) -> str:
@@ -52,7 +53,7 @@ class RecordsContext:
         """The migrated store (opened once per command)."""
         if self._store is None:
             try:
-                store = Store(self.url)
+                store = Store(self.url, create=self.may_create)
                 store.migrate()
             except StorageError as exc:
                 raise click.ClickException(str(exc)) from None
@@ -140,6 +141,7 @@ def migrate(rc: RecordsContext) -> None:
 
     Example: trustpath records --database postgresql://trustpath@db/trustpath migrate
     """
+    rc.may_create = True
     click.echo(f"database {rc.store.safe_url} is up to date")
 
 

@@ -64,6 +64,10 @@ class StorageError(Exception):
     """The database cannot be opened or used."""
 
 
+class NoDatabase(StorageError):
+    """A command that reads records was pointed at a SQLite file that does not exist."""
+
+
 def resolve_database_url(root: Path, option: str | None = None) -> str:
     """--database, else $TRUSTPATH_DATABASE_URL, else SQLite at .trustpath/records.db."""
     url = option or os.environ.get(DATABASE_ENV) or ""
@@ -98,7 +102,9 @@ def _sqlite_setup(engine: Engine) -> None:
 class Store:
     """Connections, migrations and every query the service and the CLI run."""
 
-    def __init__(self, url: str) -> None:
+    def __init__(self, url: str, create: bool = True) -> None:
+        """Open the database at `url`; with `create=False` a missing SQLite file is NoDatabase
+        (only `serve`, `records migrate` and `records roster import` may create one)."""
         self.url = url
         self.kind = self.kind_of(url)
         self._local = threading.local()
@@ -108,12 +114,20 @@ class Store:
         try:
             if self.kind == "sqlite":
                 path = url.split(":///", 1)[1] if ":///" in url else ""
+                if path and path != ":memory:" and not create and not Path(path).is_file():
+                    raise NoDatabase(
+                        f"no records database at {path}: check --database (or "
+                        "TRUSTPATH_DATABASE_URL); `trustpath serve`, `trustpath records migrate` "
+                        "or `trustpath records roster import FILE` create one"
+                    )
                 if path and path != ":memory:":
                     Path(path).parent.mkdir(parents=True, exist_ok=True)
                 self.engine = sa.create_engine(url, connect_args={"check_same_thread": False})
                 _sqlite_setup(self.engine)
             else:
                 self.engine = sa.create_engine(url, pool_size=8, max_overflow=8, pool_pre_ping=True)
+        except NoDatabase:
+            raise
         except (sa.exc.SQLAlchemyError, OSError, ValueError) as exc:
             raise StorageError(f"cannot open database {self.safe_url}: {exc}") from None
 
