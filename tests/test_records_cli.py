@@ -82,7 +82,7 @@ def test_verify_rejects_a_malformed_anchor(store: Store):
 
 def test_forget_keeps_the_chain(store: Store):
     result = run("records", "--database", store.url, "forget", "Ann@Example.com")
-    assert result.exit_code == 0 and result.output.startswith("forgot ann@example.com: person p_")
+    assert result.exit_code == 0 and result.output.startswith("forgot ann@example.com (person p_")
     assert store.person("ann@example.com") is None
     assert run("records", "--database", store.url, "verify").exit_code == 0
     again = run("records", "--database", store.url, "forget", "ann@example.com")
