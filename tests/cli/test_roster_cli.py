@@ -253,7 +253,10 @@ def test_due_and_completion_for_a_managers_direct_and_indirect_reports(
     }
     nobody = run(project, url, "due", "--manager", "zed@example.com")
     assert nobody.exit_code == 1
-    assert nobody.stderr == "Error: no person with email 'zed@example.com' on the roster\n"
+    assert nobody.stderr == (
+        "Error: no person with email 'zed@example.com' on the roster; did you mean "
+        "'dan@example.com'?\n"
+    )
     history = run(project, url, "roster", "import", str(path))
     assert history.stdout.splitlines()[-1] == "added 0, updated 0, unchanged 4"
     path.write_text(CHAIN.replace("2024-01-01,ben@example.com", "2024-01-01,ann@example.com"))
