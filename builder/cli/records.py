@@ -125,7 +125,9 @@ def forget(rc: RecordsContext, email: str) -> None:
     address = try_normalise_email(email)
     person = rc.store.person(address) if address else None
     if person is None or address is None:
-        raise click.ClickException(f"no person with email '{terminal_text(email)}'")
+        from builder.cli.reports import no_person
+
+        raise no_person(rc.store, email)
     revoke_links(rc.store, address, "forget")  # their links die with their personal data
     rc.store.forget(address)
     click.echo(

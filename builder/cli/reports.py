@@ -149,6 +149,15 @@ def reports_filter(ctx: click.Context, manager: str | None) -> set[str] | None:
         return manager_team(Roster.load(store), manager)
 
 
+def no_person(store: Store, email: str) -> click.ClickException:
+    """ "no person with email 'X'" and the closest email on the roster, as a click error."""
+    from builder.reports.filters import Roster
+    from builder.suggest import did_you_mean
+
+    hint = did_you_mean(email, Roster.load(store).names)
+    return click.ClickException(terminal_text(f"no person with email '{email}'{hint}"))
+
+
 def short(value: object, width: int = TEXT_WIDTH) -> str:
     """Text for a table cell: the first line, cut to `width` characters with an ellipsis."""
     text = "" if value is None else str(value).strip().split("\n", 1)[0]
