@@ -124,9 +124,14 @@ AS_OF_HELP = (
 
 @contextmanager
 def reporting() -> Iterator[None]:
-    """Turn a report's domain error (bad time zone, bad argument) into a click message."""
+    """Turn a report's domain error (bad time zone, bad argument, a filter that names nothing)
+    into a click message (exit 1)."""
+    from builder.reports.filters import UnknownFilter
+
     try:
         yield
+    except UnknownFilter as exc:  # it quotes what was typed and what the roster holds
+        raise click.ClickException(terminal_text(str(exc))) from None
     except TrustPathError as exc:
         raise click.ClickException(str(exc)) from None
 

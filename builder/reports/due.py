@@ -10,8 +10,6 @@ from typing import Any
 from builder.course.model import Course
 from builder.lifecycle.due import DueItem, Excused, Person, sort_items
 from builder.reports.aggregates import CompletionRow, completion_table
-from builder.reports.period import as_of_for
-from builder.store.database import Store
 from builder.reports.filters import (
     Roster,
     check_department,
@@ -20,6 +18,8 @@ from builder.reports.filters import (
     manager_team,
     person_email,
 )
+from builder.reports.period import as_of_for
+from builder.store.database import Store
 from builder.store.queries import due_report
 
 DUE_COLUMNS = (
