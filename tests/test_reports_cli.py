@@ -67,8 +67,8 @@ def test_completion_by_department(project: Path, database_url: str) -> None:
     assert result.exit_code == 0, result.output
     rows = {r["group"]: r for r in json.loads(result.output)}
     assert rows["Engineering"] == {
-        "group": "Engineering", "title": "Engineering", "people": 1, "assigned": 3, "current": 2, "overdue": 1,
-        "due_soon": 0, "upcoming": 0, "share": 0.6667,
+        "group": "Engineering", "title": "Engineering", "people": 1, "assigned": 3, "current": 2,
+        "overdue": 1, "due_soon": 0, "upcoming": 0, "share": 0.6667,
     }  # fmt: skip
     assert set(rows) == {"Engineering", "Sales", "Support", '=HYPERLINK("x")'}
 

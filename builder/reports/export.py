@@ -27,8 +27,8 @@ from builder.markup import safe_cell
 
 EVIDENCE_COLUMNS = (
     "seq", "kind", "record_id", "email", "name", "department", "person_id", "module",
-    "module_title", "version", "content_sha256", "commit", "criteria", "score", "pass_mark", "passed", "started_at",
-    "recorded_at", "record_hash",
+    "module_title", "version", "content_sha256", "commit", "criteria", "score", "pass_mark",
+    "passed", "started_at", "recorded_at", "record_hash",
 )  # fmt: skip
 POPULATION_COLUMNS = (
     "email", "name", "department", "start_date", "end_date", "module", "module_title", "due",
