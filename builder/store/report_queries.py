@@ -198,10 +198,11 @@ def recorded_modules(conn: Connection) -> set[str]:
 def roster_names(conn: Connection) -> list[tuple[str, str, str, str]]:
     """(email, name, department, manager_email) of everyone the roster imported, by email.
 
-    People seen only through their records (no roster row) are left out; a report filter
-    that names one of them names nobody on the roster.
+    People seen only through their records (no roster row) and forgotten people (their row is
+    an `erased:` tombstone) are left out: a report filter that names one names nobody.
     """
-    query = sa.select(PEOPLE.c.email, PEOPLE.c.name, PEOPLE.c.department,
-                      PEOPLE.c.manager_email).where(PEOPLE.c.source != "seen")  # fmt: skip
+    query = sa.select(
+        PEOPLE.c.email, PEOPLE.c.name, PEOPLE.c.department, PEOPLE.c.manager_email
+    ).where(PEOPLE.c.source != "seen", sa.not_(PEOPLE.c.email.startswith("erased:")))
     rows = conn.execute(query.order_by(PEOPLE.c.email))
     return [(str(e), str(n or ""), str(d or ""), str(m or "")) for e, n, d, m in rows]

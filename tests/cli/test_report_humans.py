@@ -238,3 +238,12 @@ def test_an_empty_result_says_so(report) -> None:
     assert feedback.stdout == "no feedback for module 'exit', kind 'concern' as of 2026-06-15\n"
     completion = report("completion", "--manager", "cy@example.com", "--as-of", AS_OF)
     assert completion.stdout == "no assigned items for manager 'cy@example.com' as of 2026-06-15\n"
+
+
+def test_a_forgotten_person_is_neither_a_filter_nor_a_suggestion(report) -> None:
+    assert report("forget", "ada@example.com").exit_code == 0
+    result = report("due", "--person", "ada@example.com")
+    assert result.exit_code == 1
+    assert result.stderr.startswith("Error: no person with email 'ada@example.com' on the roster")
+    assert "erased:" not in result.stderr
+    assert "erased:" not in report("due", "--manager", "erased:").stderr
