@@ -246,4 +246,4 @@ def test_a_forgotten_person_is_neither_a_filter_nor_a_suggestion(report) -> None
     assert result.exit_code == 1
     assert result.stderr.startswith("Error: no person with email 'ada@example.com' on the roster")
     assert "erased:" not in result.stderr
-    assert "erased:" not in report("due", "--manager", "erased:").stderr
+    assert "did you mean 'erased:" not in report("due", "--manager", "erased:").stderr
