@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import socket
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -129,7 +130,9 @@ def forget(rc: RecordsContext, email: str) -> None:
     address = try_normalise_email(email)
     person = rc.store.person(address) if address else None
     if person is None or address is None:
-        raise click.ClickException(f"no person with email '{terminal_text(email)}'")
+        from builder.cli.reports import no_person
+
+        raise no_person(rc.store, email)
     revoke_links(rc.store, address, "forget")  # their links die with their personal data
     removed = rc.store.forget(address)
     click.echo(f"forgot {address} (person {person['person_id']}):")
@@ -276,6 +279,48 @@ def serve(
 
     Example: trustpath serve --database postgresql://app@db/trustpath --identity header --workers 4
     """
+    from builder.cli.listen import listen_on
+
+    root = Path(getattr(ctx.find_root().obj, "root", ".")).resolve()
+    url = RecordsContext(root, database).url
+    if workers > 1 and not url.startswith("postgresql"):
+        raise click.UsageError("--workers above 1 needs PostgreSQL: SQLite has one writer")
+    limits = server_limits(
+        {
+            "limit_concurrency": limit_concurrency,
+            "timeout_keep_alive": timeout_keep_alive,
+            "header_timeout": header_timeout,
+            "body_timeout": body_timeout,
+            "max_header_bytes": max_header_bytes,
+        }
+    )
+    # The port first: a busy one stops here, before any build output and with site/ untouched.
+    sock = listen_on(host, port, int(limits["backlog"]))
+    try:
+        _serve_on(sock, root, url, host, port, identity, identity_header, trusted_proxies,
+                  cors_origins, workers, roster, no_build, access_log, limits)  # fmt: skip
+    finally:
+        sock.close()
+
+
+def _serve_on(
+    sock: socket.socket,
+    root: Path,
+    url: str,
+    host: str,
+    port: int,
+    identity: str,
+    identity_header: str,
+    trusted_proxies: tuple[str, ...],
+    cors_origins: tuple[str, ...],
+    workers: int,
+    roster: Path | None,
+    no_build: bool,
+    access_log: bool,
+    limits: dict[str, float],
+) -> None:
+    """Build (unless --no-build), check the configuration, load the roster, then serve."""
+    from builder.cli.listen import run_uvicorn, url_of
     from builder.web.server import (
         CONFIG_ENV,
         OPEN_MODE_WARNING,
@@ -284,10 +329,6 @@ def serve(
         build_app,
     )
 
-    root = Path(getattr(ctx.find_root().obj, "root", ".")).resolve()
-    url = RecordsContext(root, database).url
-    if workers > 1 and not url.startswith("postgresql"):
-        raise click.UsageError("--workers above 1 needs PostgreSQL: SQLite has one writer")
     site_dir, manifest = _site(root, host, port, no_build)
     config = ServeConfig(
         database_url=url,
@@ -298,15 +339,7 @@ def serve(
         trusted_proxies=list(trusted_proxies or ("127.0.0.1/32",)),
         cors_origins=list(cors_origins),
         rate_limits=_rate_limits(root),
-        server_limits=server_limits(
-            {
-                "limit_concurrency": limit_concurrency,
-                "timeout_keep_alive": timeout_keep_alive,
-                "header_timeout": header_timeout,
-                "body_timeout": body_timeout,
-                "max_header_bytes": max_header_bytes,
-            }
-        ),
+        server_limits=limits,
     )
     try:
         build_app(config)  # fail here, with a message, rather than in every worker
@@ -322,12 +355,12 @@ def serve(
         click.secho(OPEN_MODE_WARNING, fg="red", bold=True, err=True)
     os.environ[CONFIG_ENV] = config.to_env()
     click.echo(
-        f"serving the site and the records API on http://{host}:{port}/ "
+        f"serving the site and the records API on {url_of(host, port)} "
         f"({identity} identity, {Store.kind_of(url)})"
     )
-    import uvicorn
-
-    uvicorn.run(
+    click.echo(admin_line(host, port))
+    run_uvicorn(
+        sock,
         "builder.web.server:app_from_env",
         factory=True,
         host=host,
@@ -337,6 +370,20 @@ def serve(
         access_log=access_log,
         log_level="info",
         **uvicorn_options(config.server_limits),
+    )
+
+
+def admin_line(host: str, port: int) -> str:
+    """Where the admin reports are (or how to turn them on), for the line under "serving …"."""
+    from builder.cli.listen import url_of
+    from builder.records.identity import ADMIN_TOKEN_ENV
+
+    dashboard = f"{url_of(host, port)}api/reports/dashboard"
+    if os.environ.get(ADMIN_TOKEN_ENV):
+        return f"admin reports: {dashboard} (send Authorization: Bearer ${ADMIN_TOKEN_ENV})"
+    return (
+        f"admin reports are off: set {ADMIN_TOKEN_ENV} (openssl rand -hex 32) to open "
+        f"{dashboard} and the rest of /api/reports"
     )
 
 

@@ -27,6 +27,7 @@ from builder.lifecycle.roster_map import (
     builtin_text,
     parse_map,
 )
+from builder.markup import terminal_text
 
 MAP_HELP = (
     "Column map: a built-in name ("
@@ -217,9 +218,16 @@ def add_roster_commands(group: click.Group) -> None:
                 granted = grant_roles(values, [], rules)
                 for role in held:
                     lines.append((email, role, "; ".join(granted.get(role) or (FILE_SOURCE,))))
+        titles = {rid: r.title for rid, r in course.roles.items()}
         width = max([len("email")] + [len(e) for e, _, _ in lines])
         rwidth = max([len("role")] + [len(r) for _, r, _ in lines])
-        click.echo(f"{'email'.ljust(width)}  {'role'.ljust(rwidth)}  from")
+        twidth = max([len("role_title")] + [len(titles.get(r, "")) for _, r, _ in lines])
+        click.echo(
+            f"{'email'.ljust(width)}  {'role'.ljust(rwidth)}  {'role_title'.ljust(twidth)}  from"
+        )
         for email, role, where in lines:
-            click.echo(f"{email.ljust(width)}  {role.ljust(rwidth)}  {where}")
+            title = titles.get(role, "").ljust(twidth)
+            click.echo(
+                terminal_text(f"{email.ljust(width)}  {role.ljust(rwidth)}  {title}  {where}")
+            )
         click.echo(f"{len({e for e, _, _ in lines})} people, {len(lines)} role grants")
