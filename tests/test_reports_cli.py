@@ -82,7 +82,10 @@ def test_due_text_lists_exempt_apart_and_filters(project: Path, sqlite_url: str)
     assert lines[-1] == "exempt: cy@example.com (Sales): board member"
     csv_out = run(project, sqlite_url, "due", "--as-of", AS_OF, "--department", "Sales",
                   "--format", "csv")  # fmt: skip
-    assert csv_out.output.splitlines()[0] == "email,department,module,rule,due,status,completed"
+    assert (
+        csv_out.output.splitlines()[0]
+        == "email,department,module,rule,due,status,completed,campaign"
+    )
     assert len(csv_out.output.splitlines()) == 3
 
 

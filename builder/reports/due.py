@@ -7,13 +7,14 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from builder.course.model import Course
+from builder.lifecycle.campaigns import Assignment
 from builder.lifecycle.due import DueItem, Excused, Person, sort_items
 from builder.reports.aggregates import CompletionRow, completion_table
 from builder.reports.period import as_of_for
 from builder.store.database import Store
 from builder.store.queries import due_report
 
-DUE_COLUMNS = ("email", "department", "module", "rule", "due", "status", "completed")
+DUE_COLUMNS = ("email", "department", "module", "rule", "due", "status", "completed", "campaign")
 COMPLETION_COLUMNS = (
     "group", "people", "assigned", "current", "overdue", "due_soon", "upcoming", "share",
 )  # fmt: skip
@@ -27,6 +28,7 @@ class DueTable:
     items: list[DueItem]
     excused: list[Excused]
     people: list[Person] = field(default_factory=list, repr=False)
+    assignments: list[Assignment] = field(default_factory=list, repr=False)  # campaigns
 
     def as_dict(self) -> dict[str, Any]:
         """`{"as_of", "items": [item_row…], "excused": [{email, name, department, status,
@@ -40,12 +42,14 @@ class DueTable:
 
 
 def item_row(item: DueItem) -> dict[str, Any]:
-    """One due item as a JSON-ready dict (dates as ISO text)."""
+    """One due item as a JSON-ready dict (dates as ISO text); `campaign` and `reason` are
+    set for rule `assigned` (a campaign's item), else None."""
     return {
         "email": item.email, "name": item.name, "department": item.department,
         "module": item.module, "version": item.version, "rule": item.rule,
         "due": item.due.isoformat(), "status": item.status,
         "completed": item.completed.isoformat() if item.completed else None,
+        "campaign": item.campaign, "reason": item.reason or None,
     }  # fmt: skip
 
 
@@ -78,7 +82,7 @@ def due_table(
         and (module is None or i.module == module)
     )
     excused = [e for e in report.excused if department is None or e.department == department]
-    return DueTable(day, items, excused, people)
+    return DueTable(day, items, excused, people, report.assignments)
 
 
 def completion_rows(
