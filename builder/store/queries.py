@@ -343,10 +343,11 @@ def due_report(
 ) -> tuple[DueReport, list[Person]]:
     """The due report as of the end of `as_of` in the organisation's time zone.
 
-    Only ledger entries recorded by then count (campaigns and their cancellations too), the
-    roster is as its entries stood then, and completion days are the organisation's days. ProjectionMismatch when the projections do
+    Only ledger entries recorded by then count, the roster is as its entries stood then, and
+    completion days are the organisation's days. ProjectionMismatch when the projections do
     not match the ledger; with `verify`, the chain and every projection row are checked first
-    (`store.verify.verify_all`).
+    (`store.verify.verify_all`). Campaigns and cancellations recorded by then give the
+    `assigned` items (`builder.lifecycle.campaigns`).
     """
     if verify:
         from builder.store.verify import verify_all  # verify imports this module
