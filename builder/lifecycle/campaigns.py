@@ -222,9 +222,9 @@ def select_population(
         chosen = [p for p in active if p.email in wanted]
         missing = sorted(wanted - {p.email for p in chosen})
         if missing:
-            known = {p.email for p in people}
-            absent = [e for e in missing if e not in known]
-            gone = [e for e in missing if e in known]
+            listed = {p.email for p in people}
+            absent = [e for e in missing if e not in listed]
+            gone = [e for e in missing if e in listed]
             parts = [f"not on the roster: {', '.join(absent)}"] * bool(absent)
             parts += [f"not active today (left or not started): {', '.join(gone)}"] * bool(gone)
             raise PopulationError(

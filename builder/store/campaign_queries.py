@@ -45,7 +45,7 @@ def load_assignments(
     wanted = [str(r[0]) for r in rows]
     people: dict[str, set[str]] = {c: set() for c in wanted}
     cancels: dict[str, tuple[str, str, str]] = {}
-    in_list = sa.bindparam("ids", expanding=True)
+    in_list: sa.BindParameter[list[str]] = sa.bindparam("ids", expanding=True)
     for campaign, pid in conn.execute(
         sa.text(
             "SELECT campaign_id, person_id FROM assignment_people WHERE campaign_id IN :ids"
