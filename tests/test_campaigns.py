@@ -320,3 +320,56 @@ def test_campaign_formats_and_as_of_before_it_began(setup, database_url: str) ->
     due_csv = run(project, database_url, "due", "--format", "csv", "--module", "phishing")
     assert due_csv.output.splitlines()[0].endswith(",completed,campaign")
     assert sum(line.endswith(f",{cid}") for line in due_csv.output.splitlines()) == 3
+
+
+def _unguard(store: Store, table: str) -> None:
+    """Switch a campaign projection's triggers off, as the database's owner could."""
+    with store.transaction(write=True) as conn:
+        if store.kind == "sqlite":
+            conn.exec_driver_sql(f"DROP TRIGGER {table}_no_update")
+            conn.exec_driver_sql(f"DROP TRIGGER {table}_no_delete")
+        else:
+            conn.exec_driver_sql(f"ALTER TABLE {table} DISABLE TRIGGER {table}_append_only")
+
+
+TAMPER = {
+    "assignment_people": (
+        "INSERT INTO assignment_people (seq, person_id, campaign_id) SELECT seq, 'p_forged',"
+        " campaign_id FROM assignments",
+        "DELETE FROM assignment_people WHERE person_id = (SELECT min(person_id) FROM"
+        " assignment_people)",
+    ),
+    "assignments": ("UPDATE assignments SET due_on = '2099-12-31'", "DELETE FROM assignments"),
+    "assignment_cancels": ("DELETE FROM assignment_cancels",),  # un-cancelling
+}
+
+
+@pytest.mark.parametrize("table", sorted(TAMPER))
+def test_campaign_projections_are_append_only_and_verified(
+    setup, database_url: str, table: str
+) -> None:
+    import sqlalchemy as sa
+
+    store, project, _ = setup
+    cid = start_wave(project, database_url)
+    if table == "assignment_cancels":
+        assert (
+            run(project, database_url, "campaign", cid, "--cancel", "--reason", "r").exit_code == 0
+        )
+    for sql in (f"UPDATE {table} SET campaign_id = campaign_id", f"DELETE FROM {table}"):
+        with pytest.raises(sa.exc.DBAPIError, match=r"refused|projection|append-only"):
+            with store.transaction(write=True) as conn:
+                conn.exec_driver_sql(sql)
+    _unguard(store, table)
+    for sql in TAMPER[table]:
+        with store.transaction(write=True) as conn:
+            conn.exec_driver_sql(sql)
+    result = run(project, database_url, "verify")
+    assert result.exit_code == 1, result.output
+    problems = result.output.splitlines()[2:]
+    assert problems and all(line.strip().startswith(table) for line in problems), result.output
+    checked = run(project, database_url, "campaigns", "--verify")
+    assert checked.exit_code == 1 and "records verify failed" in checked.output
+    if table == "assignment_cancels":  # a row removed: even the cheap count check refuses
+        plain = run(project, database_url, "due")
+        assert plain.exit_code == 1 and f"the {table} table no longer matches" in plain.output
