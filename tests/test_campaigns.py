@@ -373,3 +373,45 @@ def test_campaign_projections_are_append_only_and_verified(
     if table == "assignment_cancels":  # a row removed: even the cheap count check refuses
         plain = run(project, database_url, "due")
         assert plain.exit_code == 1 and f"the {table} table no longer matches" in plain.output
+
+
+def test_me_and_the_reports_route_show_the_campaign(database_url: str) -> None:
+    """Through the service: a pass graded before the campaign does not count, one after does;
+    GET /api/me lists the item with its reason; /api/reports/campaigns agrees."""
+    from builder.course.model import course_from_manifest
+    from builder.lifecycle.campaigns import Selector
+    from builder.records.campaigns import assign
+    from tests.records_support import ANN, drawn, manifest, put_on_roster, running
+
+    admin = {"Authorization": "Bearer admin-secret"}
+    put_on_roster(database_url, "ann@example.com", "bob@example.com", start="2024-01-01")
+    with running(database_url) as c:
+        assert c.post("/api/attempts", json=drawn(c, ANN), headers=ANN).status_code == 201
+        before = c.get("/api/me", headers=ANN).json()
+        assert before["modules"]["phishing"]["status"] == "done" and before["assigned"] == []
+        store = Store(database_url)
+        try:
+            plan = assign(store, course_from_manifest(manifest()), ["phishing"],
+                          Selector("department", "Ops"), "Phishing wave in Ops", TODAY,
+                          within=20, assigned_by="lead")  # fmt: skip
+        finally:
+            store.close()
+        me = c.get("/api/me", headers=ANN).json()
+        assert me["assigned"] == [{"campaign": plan.campaign, "module": "phishing",
+                                   "reason": "Phishing wave in Ops", "due": day(20),
+                                   "status": "upcoming", "completed": None}]  # fmt: skip
+        assert me["modules"]["phishing"]["status"] == "done"  # the path's own item
+        assert c.post("/api/attempts", json=drawn(c, ANN), headers=ANN).status_code == 201
+        (item,) = c.get("/api/me", headers=ANN).json()["assigned"]
+        assert (item["status"], item["completed"]) == ("done", day(0))
+        listed = c.get("/api/reports/campaigns", headers=admin)
+        assert listed.status_code == 200, listed.text
+        (row,) = listed.json()["campaigns"]
+        assert (row["campaign"], row["people"], row["done"], row["open"]) == (
+            plan.campaign, 2, 1, 1)  # fmt: skip
+        one = c.get(f"/api/reports/campaigns?id={plan.campaign}", headers=admin).json()
+        assert [(p["email"], p["state"]) for p in one["people"]] == [
+            ("ann@example.com", "done"), ("bob@example.com", "open")]  # fmt: skip
+        bad = c.get("/api/reports/campaigns?id=nope", headers=admin)
+        assert bad.status_code == 422 and bad.json()["error"]["code"] == "invalid_query"
+        assert c.get("/api/reports/campaigns").status_code == 401
