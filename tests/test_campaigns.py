@@ -415,3 +415,23 @@ def test_me_and_the_reports_route_show_the_campaign(database_url: str) -> None:
         bad = c.get("/api/reports/campaigns?id=nope", headers=admin)
         assert bad.status_code == 422 and bad.json()["error"]["code"] == "invalid_query"
         assert c.get("/api/reports/campaigns").status_code == 401
+
+
+def test_dashboard_shows_open_campaigns(setup, database_url: str, tmp_path: Path) -> None:
+    _, project, _ = setup
+    xss = "<script>alert(1)</script> wave"
+    result = run(project, database_url, "assign", "phishing", "--department", "Sales",
+                 "--within", "14", "--reason", xss)  # fmt: skip
+    cid = campaign_id(result.output)
+    out = tmp_path / "report.html"
+    assert run(project, database_url, "dashboard", "-o", str(out)).exit_code == 0
+    html = out.read_text()
+    section = html.split("<h2>Open campaigns</h2>")[1].split("</section>")[0]
+    assert cid in section and "&lt;script&gt;alert(1)&lt;/script&gt; wave" in section
+    assert "<script>" not in html
+    cells = re.findall(r'<td data-label="(\w+)">([^<]*)</td>', section)
+    assert dict(cells)["People"] == "3" and dict(cells)["Open"] == "3"
+    assert run(project, database_url, "campaign", cid, "--cancel", "--reason", "x").exit_code == 0
+    assert run(project, database_url, "dashboard", "-o", str(out)).exit_code == 0
+    section = out.read_text().split("<h2>Open campaigns</h2>")[1].split("</section>")[0]
+    assert cid not in section and "Nothing to show." in section
