@@ -357,9 +357,11 @@ def test_campaign_projections_are_append_only_and_verified(
             run(project, database_url, "campaign", cid, "--cancel", "--reason", "r").exit_code == 0
         )
     for sql in (f"UPDATE {table} SET campaign_id = campaign_id", f"DELETE FROM {table}"):
-        with pytest.raises(sa.exc.DBAPIError, match=r"refused|projection|append-only"):
-            with store.transaction(write=True) as conn:
-                conn.exec_driver_sql(sql)
+        with (
+            pytest.raises(sa.exc.DBAPIError, match=r"refused|projection|append-only"),
+            store.transaction(write=True) as conn,
+        ):
+            conn.exec_driver_sql(sql)
     _unguard(store, table)
     for sql in TAMPER[table]:
         with store.transaction(write=True) as conn:

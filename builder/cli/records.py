@@ -97,8 +97,8 @@ def verify(rc: RecordsContext, anchor: str | None) -> None:
 
     The chain: every link, and with --head that the ledger still reaches that anchor (catches
     cut-off rows and rewritten history). The projections: attempts, acknowledgements,
-    feedback, answers, roster history and module versions are re-derived from the ledger
-    and compared row by row; people rows must match their roster entries and email
+    feedback, answers, roster history, module versions and campaigns are re-derived from
+    the ledger and compared row by row; people rows must match their roster entries and email
     commitments. A row that differs, is missing or has no ledger entry is named.
 
     Example: trustpath records verify --head 1042:9f86d08…
