@@ -233,8 +233,11 @@ def test_bad_assignments_are_clear_errors_and_write_nothing(
     assert store.head() == head
 
 
-def test_people_file_role_manager_and_all(setup, database_url: str, tmp_path: Path) -> None:
+def test_people_file_role_manager_and_all(
+    setup, database_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     store, project, _ = setup
+    monkeypatch.setenv("TRUSTPATH_OPERATOR", "lead")  # the payload check below looks for "@"
     url = database_url
     listing = tmp_path / "people.txt"
     listing.write_text("# after the incident\nBob@Example.com\n\ncat@example.com\n")
