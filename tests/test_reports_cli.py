@@ -83,7 +83,7 @@ def test_due_text_lists_exempt_apart_and_filters(project: Path, sqlite_url: str)
     csv_out = run(project, sqlite_url, "due", "--as-of", AS_OF, "--department", "Sales",
                   "--format", "csv")  # fmt: skip
     assert csv_out.output.splitlines()[0] == (
-        "email,name,department,module,module_title,rule,due,status,completed"
+        "email,name,department,module,module_title,rule,due,status,completed,campaign"
     )
     assert len(csv_out.output.splitlines()) == 3
 

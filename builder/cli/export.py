@@ -137,8 +137,9 @@ def add_export_commands(group: click.Group) -> None:
 
         A cover block (organisation, as-of date, generated at, content commit, ledger head,
         verify result), completion by department, overdue and due-soon items, items due per
-        week, pass rate per module, most-missed questions, criteria × roles coverage, stale
-        content, people on leave or exempt, and how many identities are not on the roster.
+        week, open campaigns, pass rate per module, most-missed questions, criteria × roles
+        coverage, stale content, people on leave or exempt, and how many identities are not
+        on the roster.
 
         Example: trustpath records dashboard -o report.html --as-of 2026-06-30
         """

@@ -99,8 +99,8 @@ def verify(rc: RecordsContext, anchor: str | None) -> None:
 
     The chain: every link, and with --head that the ledger still reaches that anchor (catches
     cut-off rows and rewritten history). The projections: attempts, acknowledgements,
-    feedback, answers, roster history and module versions are re-derived from the ledger
-    and compared row by row; people rows must match their roster entries and email
+    feedback, answers, roster history, module versions and campaigns are re-derived from
+    the ledger and compared row by row; people rows must match their roster entries and email
     commitments. A row that differs, is missing or has no ledger entry is named.
 
     Example: trustpath records verify --head 1042:9f86d08…
@@ -154,11 +154,13 @@ def migrate(rc: RecordsContext) -> None:
 
 
 def _register_reports() -> None:
+    from builder.cli.campaigns import add_campaign_commands
     from builder.cli.links import links
     from builder.cli.reports import add_report_commands
 
     add_report_commands(records)
     records.add_command(links)
+    add_campaign_commands(records)
 
 
 _register_reports()

@@ -251,7 +251,8 @@ def add_report_commands(group: click.Group) -> None:
             writer.writerows(
                 (safe_cell(i.email), safe_cell(i.name), safe_cell(i.department),
                  safe_cell(i.module), safe_cell(titles.get(i.module, "")), i.rule,
-                 i.due.isoformat(), i.status, i.completed.isoformat() if i.completed else "")
+                 i.due.isoformat(), i.status, i.completed.isoformat() if i.completed else "",
+                 i.campaign or "")
                 for i in items
             )  # fmt: skip
             click.echo(out.getvalue(), nl=False)

@@ -12,6 +12,8 @@ Rules, for each active person on the roster and each trackable module on their r
   completion's recurrence comes first);
 * offboarding: an offboarding-only module is due on the end date; a module that also lists
   `offboarding` must be current by the end date;
+* assigned: a campaign's items (`records assign`), due on the campaign's date and done only
+  by a completion recorded after the assignment (`builder.lifecycle.campaigns`);
 * people on leave or exempt are listed apart with their reason; leavers are not counted after
   their end date, people who have not started yet not before their start date.
 
@@ -30,9 +32,12 @@ import calendar
 import datetime as dt
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import NamedTuple
+from typing import TYPE_CHECKING, NamedTuple
 
 from builder.course.model import RECURRENCE_MONTHS, Course, CourseModule
+
+if TYPE_CHECKING:
+    from builder.lifecycle.campaigns import Assignment
 
 STATUSES = ("overdue", "due_soon", "upcoming", "done")
 
@@ -66,6 +71,7 @@ class Completion(NamedTuple):
     version: int
     kind: str
     on: dt.date
+    at: str = ""  # its stored UTC timestamp: campaigns count only records after they began
 
 
 Completions = Mapping[tuple[str, str], Sequence[Completion]]  # (person_id, module) -> records
@@ -81,9 +87,12 @@ class DueItem:
     module: str
     version: int
     rule: str  # onboarding | role-change | annual | semiannual | quarterly | retrain | offboarding
+    # | assigned (a campaign's item: see builder.lifecycle.campaigns)
     due: dt.date
     status: str
     completed: dt.date | None = None
+    campaign: str | None = None  # rule `assigned`: the campaign id
+    reason: str = ""  # rule `assigned`: why the campaign was run
 
 
 @dataclass(frozen=True)
@@ -101,6 +110,7 @@ class DueReport:
     as_of: dt.date
     items: list[DueItem] = field(default_factory=list)
     excused: list[Excused] = field(default_factory=list)
+    assignments: list[Assignment] = field(default_factory=list)  # campaigns known on `as_of`
 
 
 def add_months(day: dt.date, months: int) -> dt.date:
@@ -265,10 +275,18 @@ def due_items(
     completions: Completions,
     first_seen: FirstSeen,
     as_of: dt.date,
+    assignments: Sequence[Assignment] = (),
 ) -> DueReport:
-    """Items of everyone counted on `as_of`, and the people on leave or exempt."""
-    report = DueReport(as_of=as_of)
+    """Items of everyone counted on `as_of`, and the people on leave or exempt.
+
+    Each counted person's path items come first, then the items of the campaigns
+    (`assignments`) that name them, with rule `assigned` (`builder.lifecycle.campaigns`).
+    """
+    from builder.lifecycle.campaigns import assigned_items, by_person  # imports this module
+
+    report = DueReport(as_of=as_of, assignments=list(assignments))
     cache = PathCache(course)
+    campaigns = by_person(assignments)
     for person in people:
         if person.start_date > as_of or (person.end_date is not None and person.end_date < as_of):
             continue
@@ -285,6 +303,9 @@ def due_items(
             )
             continue
         report.items.extend(person_items(person, course, completions, first_seen, as_of, cache))
+        mine = campaigns.get(person.person_id)
+        if mine:
+            report.items.extend(assigned_items(person, mine, course, completions, as_of))
     return report
 
 

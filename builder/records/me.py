@@ -5,6 +5,7 @@ answer says so (`on_roster: false` and a message) instead of inventing an all-st
 `trustpath records unknown` lists them for the compliance lead. A module with neither quiz nor
 acknowledgement cannot be completed by any record: it shows as `done` with no due date. An
 offboarding module shows as `upcoming` with no due date until an end date is on the roster.
+Campaign items (`records assign`) are listed apart under `assigned`, with their reason.
 """
 
 from __future__ import annotations
@@ -14,8 +15,10 @@ from collections.abc import Sequence
 from typing import Any
 
 from builder.course.model import Course
+from builder.lifecycle.campaigns import assigned_items
 from builder.lifecycle.clock import OrgClock
 from builder.lifecycle.due import Completion, Person, RoleSpan, person_items
+from builder.store.campaign_queries import load_assignments
 from builder.store.database import Store
 from builder.store.queries import day_of, load_completions, load_first_seen
 from builder.store.report_queries import role_history
@@ -35,7 +38,7 @@ def on_roster(person: dict[str, Any] | None) -> bool:
 def not_on_roster(email: str) -> dict[str, Any]:
     """`GET /api/me` for someone who is not on the roster: no plan, and why."""
     return {"email": email, "name": None, "roles": [], "on_roster": False,
-            "message": NOT_ON_ROSTER, "modules": {}}  # fmt: skip
+            "message": NOT_ON_ROSTER, "modules": {}, "assigned": []}  # fmt: skip
 
 
 def person_statuses(
@@ -84,3 +87,37 @@ def person_statuses(
             "rule": item.rule, "completed": item.completed.isoformat() if item.completed else None,
         }  # fmt: skip
     return out
+
+
+def assigned_to(
+    store: Store, course: Course, person: dict[str, Any], today: dt.date | None = None
+) -> list[dict[str, Any]]:
+    """The person's campaign items: `[{campaign, module, reason, due, status, completed}]`.
+
+    The same items `records due` lists with rule `assigned` (`lifecycle.campaigns`): open
+    ones first (most urgent first), then done ones; none once the person's end date passed.
+    """
+    today = today or OrgClock(course.timezone).today()
+    end = day_of(person.get("end_date"))
+    if end is not None and end < today:
+        return []
+    pid = person["person_id"]
+    with store.transaction() as conn:
+        campaigns = load_assignments(conn, person_id=pid)
+        if not campaigns:
+            return []
+        comps = load_completions(conn, pid)
+    start = day_of(person.get("start_date")) or day_of(person.get("created_at")) or today
+    who = Person(pid, person["email"], person.get("name") or "",
+                 person.get("department") or "", (), start, end)  # fmt: skip
+    order = {"overdue": 0, "due_soon": 1, "upcoming": 2, "done": 3}
+    items = sorted(
+        assigned_items(who, campaigns, course, comps, today),
+        key=lambda i: (order[i.status], i.due, i.module),
+    )
+    return [
+        {"campaign": i.campaign, "module": i.module, "reason": i.reason,
+         "due": i.due.isoformat(), "status": i.status,
+         "completed": i.completed.isoformat() if i.completed else None}
+        for i in items
+    ]  # fmt: skip

@@ -37,7 +37,7 @@ from builder.records.draws import DrawSigner, draw_key
 from builder.records.errors import RecordsError
 from builder.records.identity import Identity, IdentityConfig
 from builder.records.links import link_refusal
-from builder.records.me import not_on_roster, on_roster, person_statuses
+from builder.records.me import assigned_to, not_on_roster, on_roster, person_statuses
 from builder.records.quizzes import QuizGate, utc_now
 from builder.records.started import check_started_at
 from builder.records.writer import GroupWriter, WriteFailed
@@ -417,7 +417,8 @@ class RecordsService:
     # -- reads -----------------------------------------------------------------------------
 
     async def me(self, identity: Identity) -> dict[str, Any]:
-        """The person, their roles and each path module's status (GET /api/me).
+        """The person, their roles, each path module's status and their campaign items with
+        the campaign's reason (GET /api/me).
 
         Someone not on the roster gets `on_roster: false`, a message and no modules.
         """
@@ -427,6 +428,7 @@ class RecordsService:
         assert person is not None
         roles = _roles(person["roles"])
         modules = await self.read(person_statuses, self.store, self.course, person, roles)
+        assigned = await self.read(assigned_to, self.store, self.course, person)
         return {
             "email": identity.email,
             "name": person["name"],
@@ -434,6 +436,7 @@ class RecordsService:
             "on_roster": True,
             "message": None,
             "modules": modules,
+            "assigned": assigned,
         }
 
     async def health(self) -> dict[str, Any]:

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from builder.course.model import Course
+from builder.lifecycle.campaigns import Assignment
 from builder.lifecycle.due import DueItem, Excused, Person, sort_items
 from builder.reports.aggregates import CompletionRow, completion_table
 from builder.reports.filters import (
@@ -24,6 +25,7 @@ from builder.store.queries import due_report
 
 DUE_COLUMNS = (
     "email", "name", "department", "module", "module_title", "rule", "due", "status", "completed",
+    "campaign",
 )  # fmt: skip
 COMPLETION_COLUMNS = (
     "group", "title", "people", "assigned", "current", "overdue", "due_soon", "upcoming", "share",
@@ -39,6 +41,7 @@ class DueTable:
     excused: list[Excused]
     people: list[Person] = field(default_factory=list, repr=False)
     titles: dict[str, str] = field(default_factory=dict, repr=False)  # module id -> title
+    assignments: list[Assignment] = field(default_factory=list, repr=False)  # campaigns
 
     def as_dict(self) -> dict[str, Any]:
         """`{"as_of", "items": [item_row…], "excused": [{email, name, department, status,
@@ -57,13 +60,15 @@ def module_titles(course: Course) -> dict[str, str]:
 
 
 def item_row(item: DueItem, titles: Mapping[str, str] | None = None) -> dict[str, Any]:
-    """One due item as a JSON-ready dict (dates as ISO text; `module_title` from `titles`)."""
+    """One due item as a JSON-ready dict (dates as ISO text; `module_title` from `titles`);
+    `campaign` and `reason` are set for rule `assigned` (a campaign's item), else None."""
     return {
         "email": item.email, "name": item.name, "department": item.department,
         "module": item.module, "module_title": (titles or {}).get(item.module, ""),
         "version": item.version, "rule": item.rule,
         "due": item.due.isoformat(), "status": item.status,
         "completed": item.completed.isoformat() if item.completed else None,
+        "campaign": item.campaign, "reason": item.reason or None,
     }  # fmt: skip
 
 
@@ -124,7 +129,7 @@ def due_table(
         for i in chosen
         if (status is None or i.status == status) and (module is None or i.module == module)
     )
-    return DueTable(day, items, excused, people, module_titles(course))
+    return DueTable(day, items, excused, people, module_titles(course), report.assignments)
 
 
 def completion_rows(

@@ -20,6 +20,7 @@ from collections.abc import Callable
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
+from builder.store.campaign_tables import CAMPAIGN_MIGRATIONS  # issue 18: 0800 and up
 from builder.store.chain_writes import lock_for_writing, utc_now
 from builder.store.report_migrations import REPORT_MIGRATIONS  # reports own 0100 and up
 from builder.store.security_tables import SECURITY_MIGRATIONS  # issue 15: 0300 and up
@@ -198,6 +199,7 @@ MIGRATIONS: list[tuple[str, Callable[[Connection], None]]] = [
     ("0200_chain_everything", m0200_chain_everything),
     *SECURITY_MIGRATIONS,
     ("0301_link_revocations_append_only", m0301_link_revocations_append_only),
+    *CAMPAIGN_MIGRATIONS,
 ]
 
 

@@ -29,6 +29,8 @@ from builder.lifecycle.roster import (
     RosterRow,
     plan_changes,
 )
+from builder.store.campaign_queries import load_assignments
+from builder.store.campaign_tables import projection_counts
 from builder.store.chain_writes import append_entries, lock_for_writing, utc_now
 from builder.store.database import TABLES, Store, new_person_id
 from builder.store.entries import roster_entry
@@ -266,9 +268,9 @@ def load_completions(
         for pid, module, version, at in _fetch(conn, sql, tuple(params)):
             found = out.get((pid, module))
             if found is None:
-                out[(pid, module)] = [Completion(version, kind, day_of_record(at))]
+                out[(pid, module)] = [Completion(version, kind, day_of_record(at), at)]
             else:
-                found.append(Completion(version, kind, day_of_record(at)))
+                found.append(Completion(version, kind, day_of_record(at), at))
     return out
 
 
@@ -315,6 +317,7 @@ def check_projections(conn: Connection) -> None:
         ("roster_history", fields, "SELECT count(*) FROM roster_history"),
         ("module_versions", entries.get("publication", 0), "SELECT count(*) FROM module_versions"),
         ("attempts", entries.get("attempt", 0), "SELECT count(DISTINCT seq) FROM attempts"),
+        *projection_counts(conn, entries),
     )
     for table, expected, sql in checks:
         rows = int(_fetch(conn, sql)[0][0])
@@ -343,7 +346,8 @@ def due_report(
     Only ledger entries recorded by then count, the roster is as its entries stood then, and
     completion days are the organisation's days. ProjectionMismatch when the projections do
     not match the ledger; with `verify`, the chain and every projection row are checked first
-    (`store.verify.verify_all`).
+    (`store.verify.verify_all`). Campaigns and cancellations recorded by then give the
+    `assigned` items (`builder.lifecycle.campaigns`).
     """
     if verify:
         from builder.store.verify import verify_all  # verify imports this module
@@ -365,7 +369,8 @@ def due_report(
             people = load_people(conn, as_of)
             completions = load_completions(conn, cutoff=cutoff, clock=clock)
             first_seen = load_first_seen(conn, cutoff, clock)
-        return due_items(people, course, completions, first_seen, as_of), people
+            campaigns = load_assignments(conn, cutoff)
+        return due_items(people, course, completions, first_seen, as_of, campaigns), people
     finally:
         if paused:
             gc.enable()

@@ -46,6 +46,13 @@ SEQ_TABLES: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
         ("seq",),
         ("revocation_id", "person_id", "epoch", "reason", "recorded_at"),
     ),
+    "assignments": (
+        ("seq",),
+        ("campaign_id", "modules", "due_on", "reason", "assigned_by", "assigned_on", "selector",
+         "people", "recorded_at"),
+    ),
+    "assignment_people": (("seq", "person_id"), ("campaign_id",)),
+    "assignment_cancels": (("seq",), ("campaign_id", "reason", "cancelled_by", "recorded_at")),
 }  # fmt: skip
 PEOPLE_FIELDS = (
     "department", "title", "roles", "start_date", "end_date", "status", "employment", "note",

@@ -1,5 +1,5 @@
 """The reports over HTTP: `GET /api/reports/{due,completion,questions,feedback,unknown,export,
-dashboard}`.
+dashboard,campaigns}`.
 
 Each route parses its query string and calls the same report function as the CLI
 (`builder.reports`). Admin token required (checked by `admin.py`'s wrapper). Bad query strings
@@ -216,3 +216,26 @@ async def dashboard(request: Request, service: RecordsService) -> Response:
         return render_dashboard(gather(service.store, service.course, as_of))
 
     return HTMLResponse(await off_loop(work))
+
+
+@report_route("/campaigns", summary="Campaigns with completion, or one campaign's people",
+              parameters=(AS_OF, _param("id", "One campaign: its people and their state.")),
+              schema={"type": "object", "required": ["as_of"]})  # fmt: skip
+async def campaigns(request: Request, service: RecordsService) -> dict[str, Any]:
+    """`{"as_of", "campaigns": [...]}` as `records campaigns --format json`; with `id`,
+    `{"as_of", "campaign", "people"}` as `records campaign ID --format json` (422 for an id
+    not recorded by `as_of`)."""
+    from builder.reports.campaigns import NoSuchCampaign, campaign_table
+
+    as_of, wanted = _date(request, "as_of"), _query(request, "id")
+    table = await off_loop(campaign_table, service.store, service.course, as_of)
+    if wanted is None:
+        return {"as_of": table.as_of.isoformat(),
+                "campaigns": [s.as_dict() for s in table.campaigns]}  # fmt: skip
+    try:
+        found = table.find(wanted)
+    except NoSuchCampaign as exc:
+        raise ApiError(422, "invalid_query", str(exc), {"parameter": "id", "value": wanted}
+                       ) from None  # fmt: skip
+    return {"as_of": table.as_of.isoformat(), "campaign": found.as_dict(),
+            "people": [p.as_dict() for p in found.people]}  # fmt: skip

@@ -159,7 +159,7 @@ LEDGER_HEAD: dict[str, Any] = {
 }
 ME: dict[str, Any] = {
     "type": "object",
-    "required": ["email", "name", "roles", "on_roster", "message", "modules"],
+    "required": ["email", "name", "roles", "on_roster", "message", "modules", "assigned"],
     "properties": {
         "email": {"type": "string"},
         "name": {"type": ["string", "null"]},
@@ -175,6 +175,22 @@ ME: dict[str, Any] = {
                     "status": {"enum": ["done", "upcoming", "due_soon", "overdue"]},
                     "due": {"type": ["string", "null"], "format": "date"},
                     "version": {"type": ["integer", "null"]},
+                },
+            },
+        },
+        "assigned": {
+            "type": "array",
+            "description": "campaign items (`records assign`), most urgent first",
+            "items": {
+                "type": "object",
+                "required": ["campaign", "module", "reason", "due", "status", "completed"],
+                "properties": {
+                    "campaign": {"type": "string"},
+                    "module": {"type": "string"},
+                    "reason": {"type": "string"},
+                    "due": {"type": "string", "format": "date"},
+                    "status": {"enum": ["done", "upcoming", "due_soon", "overdue"]},
+                    "completed": {"type": ["string", "null"], "format": "date"},
                 },
             },
         },

@@ -60,11 +60,11 @@ def test_due_names_the_person_and_the_module(report) -> None:
     assert rows_of(report(*args, "--format", "csv")) == [{
         "email": "ada@example.com", "name": "Ada Lovelace", "department": "Engineering",
         "module": "aup", "module_title": "Aup", "rule": "annual", "due": "2026-06-01",
-        "status": "overdue", "completed": "2025-06-01",
+        "status": "overdue", "completed": "2025-06-01", "campaign": "",
     }]  # fmt: skip
     text = table(report(*args))
     assert text[0] == ["email", "name", "department", "module", "module_title", "rule", "due",
-                       "status", "completed"]  # fmt: skip
+                       "status", "completed", "campaign"]  # fmt: skip
     assert text[1] == ["ada@example.com", "Ada Lovelace", "Engineering", "aup", "Aup", "annual",
                        "2026-06-01", "overdue", "2025-06-01"]  # fmt: skip
 
@@ -230,7 +230,7 @@ def test_an_empty_result_says_so(report) -> None:
     assert as_json.stderr == "no items for department 'Sales', status 'done' as of 2026-06-15\n"
     as_csv = report(*args, "--format", "csv")
     assert as_csv.stdout.splitlines() == [
-        "email,name,department,module,module_title,rule,due,status,completed"]  # fmt: skip
+        "email,name,department,module,module_title,rule,due,status,completed,campaign"]  # fmt: skip
     assert as_csv.stderr.startswith("no items for department 'Sales'")
     questions = report("questions", "--module", "aup", "--as-of", AS_OF)
     assert questions.stdout == "no answered questions for module 'aup' as of 2026-06-15\n"

@@ -26,7 +26,19 @@
     me.replaceChildren(el("p", { role: "status" }, "Signed in as " + who + ". " + done + " of " + ids.length + " modules done."),
       el("p", null, "Your roles: " + ((data.roles || []).join(", ") || "none") + "."),
       ids.length ? table : el("p", null, "No modules are assigned to you yet."));
+    const extra = data.assigned || [];
+    if (!extra.length) return;
+    const list = el("ul", { class: "trustpath-assigned" });
+    extra.forEach((a) => {
+      const info = known[a.module], item = el("li", { "data-campaign": a.campaign });
+      item.append(info ? el("a", { href: info.url }, info.title) : a.module, ": ",
+        el("span", { class: "trustpath-status", "data-status": a.status }, label(a)), " — " + a.reason);
+      list.append(item);
+    });
+    me.append(el("h2", null, "Assigned to you"), list);
   };
+  /* An open campaign item of a module says more than the path's status (a pass before it does not count). */
+  const openAssigned = (data, id) => (data.assigned || []).find((a) => a.module === id && a.status !== "done");
   const init = () => {
     const me = document.getElementById("trustpath-me");
     if (!me && !document.querySelector(".trustpath-status[data-module]")) return;
@@ -34,7 +46,7 @@
     TP.request("GET", "/me").then((res) => {
       if (!res.ok) return tell(TP.errorText(res));
       document.querySelectorAll(".trustpath-status[data-module]").forEach((span) => {
-        const e = res.data.modules[span.dataset.module];
+        const e = openAssigned(res.data, span.dataset.module) || res.data.modules[span.dataset.module];
         span.textContent = e ? label(e) : res.data.on_roster === false ? "not on the roster" : "not on your path";
         span.dataset.status = e ? e.status : "none";
       });
