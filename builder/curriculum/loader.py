@@ -264,7 +264,8 @@ def _load_module(
             qi for qi in range(len(quiz["questions"])) if usable("quiz", "questions", qi)
         ]
         problems += check_quiz(quiz, smap, rel, ok_questions, usable("quiz", "pass_mark"))
-        found.extend(check_quiz_quality(quiz, ok_questions, smap, rel))
+        shown = profile.fill_data(quiz, profile.placeholder_values(settings))  # as learners see it
+        found.extend(check_quiz_quality(shown, ok_questions, smap, rel))
     review_by = _date(data.get("review_by"), smap, rel, problems) if usable("review_by") else None
     problems += check_delivery(data, smap, rel, usable)
     values = profile.placeholder_values(settings)
