@@ -5,8 +5,8 @@ deletion window) as a placeholder instead of writing the value, so an adopter ed
 `company:` block of the `trustpath` plugin in mkdocs.yml and every page and quiz follows.
 
 Syntax: `$company.KEY`, where KEY is a key of the `company` setting (lowercase letters, digits
-and `_`), and `$training.onboarding_days` / `$training.grace_days`, read from the settings of
-the same names (one source of truth for the days the content quotes). The syntax was chosen
+and `_`), and `$training.onboarding_days`, `$training.grace_days` and `$training.categories`,
+read from the settings of the same names (one source of truth for what the content quotes). The syntax was chosen
 because YAML and Markdown both leave it alone: `$` is no YAML indicator (a plain scalar may
 start with it, in block and flow context alike, where `{{ }}` opens a flow mapping), Markdown
 gives `$` no meaning, and it does not collide with Jinja, which mkdocs-macros applies to pages.
@@ -27,16 +27,31 @@ from builder.curriculum.diagnostics import Diagnostic, error
 from builder.curriculum.suggest import closest
 
 PLACEHOLDER = re.compile(r"\$(?P<name>(?:company|training)\.[A-Za-z0-9_]+)")
-# Settings a module may quote, under `training.`: the rules the due engine applies.
-TRAINING_SETTINGS = ("onboarding_days", "grace_days")
+# Settings a module may quote, under `training.`: the rules the due engine applies, and the
+# Trust Services categories in scope (`categories`, written out as "Security, Availability and
+# Privacy"; every category when the setting is empty).
+TRAINING_SETTINGS = ("onboarding_days", "grace_days", "categories")
+CATEGORY_NAMES = {
+    "security": "Security",
+    "availability": "Availability",
+    "processing_integrity": "Processing Integrity",
+    "confidentiality": "Confidentiality",
+    "privacy": "Privacy",
+}
+
+
+def _categories(settings: Settings) -> str:
+    names = [CATEGORY_NAMES.get(c, c) for c in settings.categories or tuple(CATEGORY_NAMES)]
+    return names[0] if len(names) == 1 else f"{', '.join(names[:-1])} and {names[-1]}"
 
 
 def placeholder_values(settings: Settings) -> dict[str, str]:
     """{'company.name': 'Northwind Cloud', 'training.onboarding_days': '30', ...}: every
     placeholder name (without `$`) a module may use, with the text it stands for."""
     values = {f"company.{key}": str(value) for key, value in settings.company.items()}
-    for name in TRAINING_SETTINGS:
-        values[f"training.{name}"] = str(getattr(settings, name))
+    values["training.onboarding_days"] = str(settings.onboarding_days)
+    values["training.grace_days"] = str(settings.grace_days)
+    values["training.categories"] = _categories(settings)
     return values
 
 
