@@ -6,10 +6,11 @@ deletion window) as a placeholder instead of writing the value, so an adopter ed
 
 Syntax: `$company.KEY`, where KEY is a key of the `company` setting (lowercase letters, digits
 and `_`), and `$training.onboarding_days`, `$training.grace_days` and `$training.categories`,
-read from the settings of the same names (one source of truth for what the content quotes). The syntax was chosen
-because YAML and Markdown both leave it alone: `$` is no YAML indicator (a plain scalar may
-start with it, in block and flow context alike, where `{{ }}` opens a flow mapping), Markdown
-gives `$` no meaning, and it does not collide with Jinja, which mkdocs-macros applies to pages.
+read from the settings of the same names (one source of truth for what the content quotes).
+The syntax was chosen because YAML and Markdown both leave it alone: `$` is no YAML
+indicator (a plain scalar may start with it, in block and flow context alike, where `{{ }}`
+opens a flow mapping), Markdown gives `$` no meaning, and it does not collide with Jinja,
+which mkdocs-macros applies to pages.
 
 Placeholders are filled by the loader (`fill_text`, `fill_data`), so every consumer of the
 model (the site, the path pages, the manifest's answer key and explanations, the
