@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import socket
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -39,6 +40,7 @@ class RecordsContext:
         self.root = root.resolve()
         self.database = database
         self._store: Store | None = None
+        self.may_create = False  # only `migrate` and `roster import` may create a database
 
     @property
     def url(self) -> str:
@@ -52,7 +54,7 @@ class RecordsContext:
         """The migrated store (opened once per command)."""
         if self._store is None:
             try:
-                store = Store(self.url)
+                store = Store(self.url, create=self.may_create)
                 store.migrate()
             except StorageError as exc:
                 raise click.ClickException(str(exc)) from None
@@ -117,20 +119,27 @@ def verify(rc: RecordsContext, anchor: str | None) -> None:
 @click.argument("email")
 @pass_records
 def forget(rc: RecordsContext, email: str) -> None:
-    """Erase a person's personal data; their ledger rows stay valid, now anonymous.
+    """Erase a person's name and email from every table; their ledger entries stay valid.
+
+    Their personal links are revoked first. What remains is pseudonymous: a person id, roster
+    fields (department, roles, dates), their records and an email commitment nobody can test
+    any more. Feedback they wrote under their name stays in the chain (the form says so).
 
     Example: trustpath records forget ann@example.com
     """
     address = try_normalise_email(email)
     person = rc.store.person(address) if address else None
     if person is None or address is None:
-        raise click.ClickException(f"no person with email '{terminal_text(email)}'")
+        from builder.cli.reports import no_person
+
+        raise no_person(rc.store, email)
     revoke_links(rc.store, address, "forget")  # their links die with their personal data
-    rc.store.forget(address)
-    click.echo(
-        f"forgot {address}: person {person['person_id']} has no personal data left; "
-        "the ledger still verifies"
-    )
+    removed = rc.store.forget(address)
+    click.echo(f"forgot {address} (person {person['person_id']}):")
+    for place, count in removed.items():
+        click.echo(f"  removed from {place}: {count} row(s)")
+    click.echo("  revoked their personal links (a link_revocation ledger entry)")
+    click.echo("the ledger and every projection still verify (`trustpath records verify`)")
 
 
 @records.command()
@@ -140,6 +149,7 @@ def migrate(rc: RecordsContext) -> None:
 
     Example: trustpath records --database postgresql://trustpath@db/trustpath migrate
     """
+    rc.may_create = True
     click.echo(f"database {rc.store.safe_url} is up to date")
 
 
@@ -269,6 +279,48 @@ def serve(
 
     Example: trustpath serve --database postgresql://app@db/trustpath --identity header --workers 4
     """
+    from builder.cli.listen import listen_on
+
+    root = Path(getattr(ctx.find_root().obj, "root", ".")).resolve()
+    url = RecordsContext(root, database).url
+    if workers > 1 and not url.startswith("postgresql"):
+        raise click.UsageError("--workers above 1 needs PostgreSQL: SQLite has one writer")
+    limits = server_limits(
+        {
+            "limit_concurrency": limit_concurrency,
+            "timeout_keep_alive": timeout_keep_alive,
+            "header_timeout": header_timeout,
+            "body_timeout": body_timeout,
+            "max_header_bytes": max_header_bytes,
+        }
+    )
+    # The port first: a busy one stops here, before any build output and with site/ untouched.
+    sock = listen_on(host, port, int(limits["backlog"]))
+    try:
+        _serve_on(sock, root, url, host, port, identity, identity_header, trusted_proxies,
+                  cors_origins, workers, roster, no_build, access_log, limits)  # fmt: skip
+    finally:
+        sock.close()
+
+
+def _serve_on(
+    sock: socket.socket,
+    root: Path,
+    url: str,
+    host: str,
+    port: int,
+    identity: str,
+    identity_header: str,
+    trusted_proxies: tuple[str, ...],
+    cors_origins: tuple[str, ...],
+    workers: int,
+    roster: Path | None,
+    no_build: bool,
+    access_log: bool,
+    limits: dict[str, float],
+) -> None:
+    """Build (unless --no-build), check the configuration, load the roster, then serve."""
+    from builder.cli.listen import run_uvicorn, url_of
     from builder.web.server import (
         CONFIG_ENV,
         OPEN_MODE_WARNING,
@@ -277,10 +329,6 @@ def serve(
         build_app,
     )
 
-    root = Path(getattr(ctx.find_root().obj, "root", ".")).resolve()
-    url = RecordsContext(root, database).url
-    if workers > 1 and not url.startswith("postgresql"):
-        raise click.UsageError("--workers above 1 needs PostgreSQL: SQLite has one writer")
     site_dir, manifest = _site(root, host, port, no_build)
     config = ServeConfig(
         database_url=url,
@@ -291,15 +339,7 @@ def serve(
         trusted_proxies=list(trusted_proxies or ("127.0.0.1/32",)),
         cors_origins=list(cors_origins),
         rate_limits=_rate_limits(root),
-        server_limits=server_limits(
-            {
-                "limit_concurrency": limit_concurrency,
-                "timeout_keep_alive": timeout_keep_alive,
-                "header_timeout": header_timeout,
-                "body_timeout": body_timeout,
-                "max_header_bytes": max_header_bytes,
-            }
-        ),
+        server_limits=limits,
     )
     try:
         build_app(config)  # fail here, with a message, rather than in every worker
@@ -315,12 +355,12 @@ def serve(
         click.secho(OPEN_MODE_WARNING, fg="red", bold=True, err=True)
     os.environ[CONFIG_ENV] = config.to_env()
     click.echo(
-        f"serving the site and the records API on http://{host}:{port}/ "
+        f"serving the site and the records API on {url_of(host, port)} "
         f"({identity} identity, {Store.kind_of(url)})"
     )
-    import uvicorn
-
-    uvicorn.run(
+    click.echo(admin_line(host, port))
+    run_uvicorn(
+        sock,
         "builder.web.server:app_from_env",
         factory=True,
         host=host,
@@ -330,6 +370,20 @@ def serve(
         access_log=access_log,
         log_level="info",
         **uvicorn_options(config.server_limits),
+    )
+
+
+def admin_line(host: str, port: int) -> str:
+    """Where the admin reports are (or how to turn them on), for the line under "serving …"."""
+    from builder.cli.listen import url_of
+    from builder.records.identity import ADMIN_TOKEN_ENV
+
+    dashboard = f"{url_of(host, port)}api/reports/dashboard"
+    if os.environ.get(ADMIN_TOKEN_ENV):
+        return f"admin reports: {dashboard} (send Authorization: Bearer ${ADMIN_TOKEN_ENV})"
+    return (
+        f"admin reports are off: set {ADMIN_TOKEN_ENV} (openssl rand -hex 32) to open "
+        f"{dashboard} and the rest of /api/reports"
     )
 
 

@@ -300,6 +300,7 @@ def _load_module(
         summary=data.get("summary", ""),
         when=tuple(data.get("when", DEFAULT_WHEN)),
         requires=tuple(data.get("requires", ())),
+        order=data.get("order", 0),
         duration=data.get("duration"),
         owner=data.get("owner"),
         review_by=review_by,

@@ -69,6 +69,7 @@ class Module:
     summary: str = ""
     when: tuple[str, ...] = DEFAULT_WHEN
     requires: tuple[str, ...] = ()
+    order: int = 0  # place on a path within its stage: lower first (see paths._order)
     duration: int | None = None
     owner: str | None = None
     review_by: dt.date | None = None

@@ -185,3 +185,24 @@ def unknown_count(conn: Connection, until: str | None) -> int:
     if until is not None:
         query = query.where(LEDGER.c.recorded_at <= until)
     return int(conn.execute(query).scalar() or 0)
+
+
+def recorded_modules(conn: Connection) -> set[str]:
+    """Module ids that have answers or feedback recorded (a report filter may name a module
+    the course no longer has, as long as records of it exist)."""
+    answered = sa.select(ANSWERS.c.module).distinct()
+    commented = sa.select(FEEDBACK.c.module).distinct()
+    return {str(m) for (m,) in conn.execute(sa.union(answered, commented))}
+
+
+def roster_names(conn: Connection) -> list[tuple[str, str, str, str]]:
+    """(email, name, department, manager_email) of everyone the roster imported, by email.
+
+    People seen only through their records (no roster row) and forgotten people (their row is
+    an `erased:` tombstone) are left out: a report filter that names one names nobody.
+    """
+    query = sa.select(
+        PEOPLE.c.email, PEOPLE.c.name, PEOPLE.c.department, PEOPLE.c.manager_email
+    ).where(PEOPLE.c.source != "seen", sa.not_(PEOPLE.c.email.startswith("erased:")))
+    rows = conn.execute(query.order_by(PEOPLE.c.email))
+    return [(str(e), str(n or ""), str(d or ""), str(m or "")) for e, n, d, m in rows]

@@ -143,7 +143,7 @@ def openapi_document(identity_mode: str, header: str = "X-Forwarded-Email") -> d
                             )
                         },
                     },
-                    **_errors("400", "401", "403", "422", "503"),
+                    **_errors("400", "401", "403", "404", "422", "503"),
                 },
             }
         }

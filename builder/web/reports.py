@@ -21,8 +21,8 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
 
-from builder.records.errors import ApiError
 from builder.web.admin import report_route
+from builder.web.errors import ApiError
 
 if TYPE_CHECKING:
     from builder.records.service import RecordsService
@@ -51,12 +51,22 @@ _POOL: ThreadPoolExecutor | None = None
 
 
 async def off_loop(fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
-    """Run a report function on the report worker pool, never on the event loop."""
+    """Run a report function on the report worker pool, never on the event loop.
+
+    A filter that names nothing (`UnknownFilter`) is a 404 `unknown_filter` whose details name
+    the query parameter, the value and the closest value that exists (`suggestion`).
+    """
+    from builder.reports.filters import UnknownFilter
+
     global _POOL
     if _POOL is None:
         _POOL = ThreadPoolExecutor(REPORT_WORKERS, thread_name_prefix="trustpath-report")
     loop = asyncio.get_running_loop()
-    return await loop.run_in_executor(_POOL, functools.partial(fn, *args, **kwargs))
+    try:
+        return await loop.run_in_executor(_POOL, functools.partial(fn, *args, **kwargs))
+    except UnknownFilter as exc:
+        raise ApiError(404, "unknown_filter", str(exc),
+                       {"parameter": exc.kind, **exc.details}) from None  # fmt: skip
 
 
 def _date(request: Request, name: str) -> dt.date | None:
@@ -85,32 +95,42 @@ STATUSES = ("overdue", "due_soon", "upcoming", "done")
 KINDS = ("question", "suggestion", "concern")
 
 
+FILTERS = (
+    _param("department", "Only this department (someone on the roster must be in it)."),
+    _param("role", "Only people who hold this role (a role id)."),
+    _param("module", "Only this module (a module id)."),
+    _param("manager", "Only this manager's direct and indirect reports (an email)."),
+)
+
+
 @report_route("/due", summary="Due and overdue items per person and module", parameters=(
-    AS_OF, _param("department", "Only this department."),
-    _param("status", "Only this status.", list(STATUSES)),
-    _param("module", "Only this module.")),
+    AS_OF, *FILTERS, _param("status", "Only this status.", list(STATUSES)),
+    _param("person", "Only this person (an email).")),
     schema={"type": "object", "required": ["as_of", "items", "excused"]})  # fmt: skip
 async def due(request: Request, service: RecordsService) -> dict[str, Any]:
-    """The due report as JSON (the same items as `records due --format json`)."""
+    """The due report as JSON (the same items as `records due --format json`); a filter that
+    names nothing is a 404 `unknown_filter`."""
     from builder.reports.due import due_table
 
     as_of = _date(request, "as_of")
     status = _query(request, "status", STATUSES)
-    department, module = _query(request, "department"), _query(request, "module")
-    table = await off_loop(due_table, service.store, service.course, as_of,
-                           department=department, status=status, module=module)  # fmt: skip
+    names = {k: _query(request, k) for k in ("department", "module", "role", "person", "manager")}
+    table = await off_loop(due_table, service.store, service.course, as_of, status=status,
+                           **names)  # fmt: skip
     return table.as_dict()
 
 
 @report_route("/completion", summary="Share of assigned items that are current", parameters=(
-    AS_OF, _param("by", "Group by.", ["department", "role", "module"])), schema=ROWS)  # fmt: skip
+    AS_OF, _param("by", "Group by.", ["department", "role", "module"]), *FILTERS),
+    schema=ROWS)  # fmt: skip
 async def completion(request: Request, service: RecordsService) -> list[dict[str, Any]]:
-    """Completion by department, role or module."""
+    """Completion by department, role or module, each group with its `title`."""
     from builder.reports.due import completion_rows
 
     by = _query(request, "by", ("department", "role", "module")) or "department"
     as_of = _date(request, "as_of")
-    rows = await off_loop(completion_rows, service.store, service.course, by, as_of)
+    names = {k: _query(request, k) for k in ("department", "module", "role", "manager")}
+    rows = await off_loop(completion_rows, service.store, service.course, by, as_of, **names)
     return [r.as_dict() for r in rows]
 
 
@@ -134,12 +154,12 @@ async def questions(request: Request, service: RecordsService) -> list[dict[str,
               schema=ROWS)  # fmt: skip
 async def feedback(request: Request, service: RecordsService) -> list[dict[str, Any]]:
     """Feedback entries by module and kind, newest first; `from` is "anonymous" or an email."""
-    from builder.reports.answers import feedback_report
+    from builder.reports.answers import feedback_report, feedback_row
 
     module, kind = _query(request, "module"), _query(request, "kind", KINDS)
     as_of = _date(request, "as_of")
     entries = await off_loop(feedback_report, service.store, service.course, module, kind, as_of)
-    return [e.as_dict() for e in entries]
+    return [feedback_row(e, service.course) for e in entries]
 
 
 @report_route("/unknown", summary="Identities with ledger entries and no roster row",
