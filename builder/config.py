@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import re
 from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
@@ -41,6 +42,9 @@ class Settings:
     site_name: str = ""  # mkdocs.yml's site_name (not a plugin option)
     site_url: str = ""  # mkdocs.yml's site_url (not a plugin option): the default xAPI org IRI
     rate_limits: dict[str, Any] = field(default_factory=dict)  # see builder/web/ratelimit.py
+    # The company profile: {name: value} cited by modules as `$company.name` (see
+    # builder/curriculum/profile.py); values are text or numbers.
+    company: dict[str, Any] = field(default_factory=dict)
     strict: bool = False  # content warnings fail `validate` and `build`, as errors do
     extra: dict[str, Any] = field(default_factory=dict)
 
@@ -176,6 +180,8 @@ def settings_from_options(
         values[name] = value
     if "timezone" in values:
         _check_timezone(values["timezone"])
+    if "company" in values:
+        _check_company(values["company"])
     return Settings(
         root=root, docs_dir=docs_dir, site_dir=site_dir, site_name=site_name, site_url=site_url,
         **values,
@@ -192,6 +198,25 @@ def _date_option(name: str, value: Any) -> dt.date | None:
         except ValueError:
             pass
     raise ConfigError(f"mkdocs.yml: trustpath option '{name}' must be a date (YYYY-MM-DD)")
+
+
+_PROFILE_KEY = re.compile(r"[a-z][a-z0-9_]*")
+
+
+def _check_company(profile: dict[str, Any]) -> None:
+    """ConfigError unless the profile maps placeholder names to text or numbers."""
+    for key, value in profile.items():
+        if not isinstance(key, str) or not _PROFILE_KEY.fullmatch(key):
+            raise ConfigError(
+                f"mkdocs.yml: trustpath option 'company': key {key!r} is not a placeholder "
+                "name; use lowercase letters, digits and '_', starting with a letter "
+                "(e.g. security_contact)"
+            )
+        if isinstance(value, bool) or not isinstance(value, str | int | float):
+            raise ConfigError(
+                f"mkdocs.yml: trustpath option 'company': '{key}' must be text or a number "
+                f"(modules print it as written), not {type(value).__name__}"
+            )
 
 
 def _check_timezone(name: str) -> None:
