@@ -102,6 +102,8 @@ def module_entry(module: Module) -> dict[str, Any]:
         "owner": module.owner,
         "review_by": module.review_by.isoformat() if module.review_by else None,
         "retrain_on_change": module.retrain_on_change,
+        "delivery": module.delivery,
+        "min_minutes": module.min_minutes,
         "url": page_url(module.doc_path),
         "source": module.path,
         "acknowledge": (

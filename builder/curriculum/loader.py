@@ -300,6 +300,8 @@ def _load_module(
         retrain_on_change=data.get("retrain_on_change", True),
         quiz=_build_quiz(data["quiz"]) if "quiz" in data else None,
         acknowledge=data["acknowledge"]["statement"] if "acknowledge" in data else None,
+        delivery=data.get("delivery", "online"),
+        min_minutes=data.get("min_minutes"),
         body=fm.body,
         body_line=fm.body_line,
         source_map=smap,

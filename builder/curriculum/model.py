@@ -76,6 +76,8 @@ class Module:
     retrain_on_change: bool = True
     quiz: Quiz | None = None
     acknowledge: str | None = None
+    delivery: str = "online"  # online | workshop (completed by attendance)
+    min_minutes: int | None = None  # workshop: minutes of attendance that count as completion
     body: str = ""
     body_line: int = 1
     content_sha256: str = ""  # of the whole file: records name the exact text taken

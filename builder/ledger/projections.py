@@ -14,6 +14,8 @@ count a record the chain does not hold.
 | `roster`      | one `roster_history` row per changed field                           |
 | `publication` | one `module_versions` row for the first entry of a module version    |
 | `link_revocation` | one `link_revocations` row: the person's new link epoch          |
+| `attendance`  | one `attendance` row: a person's minutes at a workshop session       |
+| `reminder`    | one `reminders` row: a message sent (channel, items; never the body)  |
 """
 
 from __future__ import annotations
@@ -22,6 +24,8 @@ import hashlib
 from collections.abc import Iterator
 from typing import Any
 
+from builder.ledger.chain import canonical_json
+
 PROJECTED = {
     "attempt": "attempts",
     "ack": "acknowledgements",
@@ -29,6 +33,8 @@ PROJECTED = {
     "roster": "roster_history",
     "publication": "module_versions",
     "link_revocation": "link_revocations",
+    "attendance": "attendance",
+    "reminder": "reminders",
 }
 # The roster fields a `roster` entry may carry: never a name or an email (DESIGN §11).
 ROSTER_FIELDS = frozenset(
@@ -134,6 +140,34 @@ def project(
                 "person_id": person,
                 "epoch": payload["epoch"],
                 "reason": payload["reason"],
+                "recorded_at": recorded_at,
+            },
+        )
+    elif kind == "attendance":
+        yield (
+            "attendance",
+            {
+                "seq": seq,
+                "attendance_id": payload["id"],
+                "person_id": person,
+                "module": payload["module"],
+                "version": payload["version"],
+                "session_date": payload["date"],
+                "minutes": payload["minutes"],
+                "recorded_at": recorded_at,
+            },
+        )
+    elif kind == "reminder":
+        yield (
+            "reminders",
+            {
+                "seq": seq,
+                "reminder_id": payload["id"],
+                "person_id": person,
+                "channel": payload["channel"],
+                "message": payload["message"],
+                "items": canonical_json(payload["items"]),
+                "as_of": payload["as_of"],
                 "recorded_at": recorded_at,
             },
         )

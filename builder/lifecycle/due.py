@@ -18,9 +18,10 @@ Each item has a `due` date: the next date it is due (for a one-off module alread
 date it was due) and a status: `overdue` after that date, `due_soon` within `due_soon_days`
 (14) of it, `upcoming` later, `done` when completed and not due again within that window.
 
-A module is completed by a passing attempt (quiz), an acknowledgement (acknowledge), or both
-when it has both (the later of the two is the completion date). A module with neither cannot
-be completed by any record: it is not tracked and produces no item.
+A module is completed by a passing attempt (quiz), an acknowledgement (acknowledge), attendance
+of at least `min_minutes` (a `delivery: workshop` module), or all of those it has (the latest
+is the completion date). A module with none cannot be completed by any record: it is not
+tracked and produces no item.
 """
 
 from __future__ import annotations
@@ -60,7 +61,9 @@ class Person:
 
 
 class Completion(NamedTuple):
-    """The latest record of one kind ("pass" or "ack") for one module version."""
+    """The latest record of one kind ("pass", "ack" or "attend") for one module version.
+
+    For "attend" the day is the session's date (attendance long enough to count only)."""
 
     version: int
     kind: str
@@ -128,21 +131,28 @@ def spans_of(person: Person, as_of: dt.date) -> list[RoleSpan]:
 def completed_on(
     module: CourseModule, records: Iterable[Completion]
 ) -> tuple[dt.date | None, dt.date | None]:
-    """(latest completion counting for the current version, latest completion of any version)."""
+    """(latest completion counting for the current version, latest completion of any version).
+
+    A version counts as completed when it has a record of every kind the module needs
+    (`CourseModule.needs`: pass, ack, attend); its completion day is the latest of those.
+    """
     if not records:
         return None, None
-    passes: dict[int, dt.date] = {}
-    acks: dict[int, dt.date] = {}
+    needs = module.needs
+    by_kind: dict[str, dict[int, dt.date]] = {kind: {} for kind in needs}
     for rec in records:
-        target = passes if rec.kind == "pass" else acks if rec.kind == "ack" else None
+        target = by_kind.get(rec.kind)
         if target is not None and (rec.version not in target or rec.on > target[rec.version]):
             target[rec.version] = rec.on
     current: dt.date | None = None
     latest: dt.date | None = None
-    for version in set(passes) | set(acks):
-        if (module.has_quiz and version not in passes) or (module.has_ack and version not in acks):
+    versions: set[int] = set()
+    for days in by_kind.values():
+        versions.update(days)
+    for version in versions:
+        if any(version not in by_kind[kind] for kind in needs):
             continue
-        day = max(d for d in (passes.get(version), acks.get(version)) if d is not None)
+        day = max(by_kind[kind][version] for kind in needs)
         latest = day if latest is None or day > latest else latest
         counts = version >= module.version or not module.retrain_on_change
         if counts and (current is None or day > current):

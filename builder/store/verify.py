@@ -46,6 +46,15 @@ SEQ_TABLES: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
         ("seq",),
         ("revocation_id", "person_id", "epoch", "reason", "recorded_at"),
     ),
+    "attendance": (
+        ("seq",),
+        ("attendance_id", "person_id", "module", "version", "session_date", "minutes",
+         "recorded_at"),
+    ),
+    "reminders": (
+        ("seq",),
+        ("reminder_id", "person_id", "channel", "message", "items", "as_of", "recorded_at"),
+    ),
 }  # fmt: skip
 PEOPLE_FIELDS = (
     "department", "title", "roles", "start_date", "end_date", "status", "employment", "note",
