@@ -41,6 +41,8 @@ class Settings:
     site_name: str = ""  # mkdocs.yml's site_name (not a plugin option)
     site_url: str = ""  # mkdocs.yml's site_url (not a plugin option): the default xAPI org IRI
     rate_limits: dict[str, Any] = field(default_factory=dict)  # see builder/web/ratelimit.py
+    # {from: ADDRESS, every_days: 7}: `trustpath records remind` (see builder/notify/)
+    reminders: dict[str, Any] = field(default_factory=dict)
     strict: bool = False  # content warnings fail `validate` and `build`, as errors do
     extra: dict[str, Any] = field(default_factory=dict)
 
@@ -176,6 +178,8 @@ def settings_from_options(
         values[name] = value
     if "timezone" in values:
         _check_timezone(values["timezone"])
+    if "reminders" in values:
+        _check_reminders(values["reminders"])
     return Settings(
         root=root, docs_dir=docs_dir, site_dir=site_dir, site_name=site_name, site_url=site_url,
         **values,
@@ -192,6 +196,23 @@ def _date_option(name: str, value: Any) -> dt.date | None:
         except ValueError:
             pass
     raise ConfigError(f"mkdocs.yml: trustpath option '{name}' must be a date (YYYY-MM-DD)")
+
+
+REMINDER_KEYS = {"from": str, "every_days": int}
+
+
+def _check_reminders(value: dict[str, Any]) -> None:
+    """ConfigError unless `reminders` is `{from: ADDRESS, every_days: N}` (both optional)."""
+    for key, item in value.items():
+        kind = REMINDER_KEYS.get(str(key))
+        if kind is None:
+            raise ConfigError(
+                f"mkdocs.yml: trustpath option 'reminders' has an unknown key '{key}'; "
+                "known: from, every_days"
+            )
+        if not isinstance(item, kind) or isinstance(item, bool) or (kind is int and item < 1):
+            what = "an email address" if kind is str else "a whole number of days, at least 1"
+            raise ConfigError(f"mkdocs.yml: trustpath option 'reminders.{key}' must be {what}")
 
 
 def _check_timezone(name: str) -> None:
