@@ -198,7 +198,7 @@ def _date_option(name: str, value: Any) -> dt.date | None:
     raise ConfigError(f"mkdocs.yml: trustpath option '{name}' must be a date (YYYY-MM-DD)")
 
 
-REMINDER_KEYS = {"from": str, "every_days": int}
+REMINDER_KEYS: dict[str, type] = {"from": str, "every_days": int}
 
 
 def _check_reminders(value: dict[str, Any]) -> None:
@@ -210,7 +210,8 @@ def _check_reminders(value: dict[str, Any]) -> None:
                 f"mkdocs.yml: trustpath option 'reminders' has an unknown key '{key}'; "
                 "known: from, every_days"
             )
-        if not isinstance(item, kind) or isinstance(item, bool) or (kind is int and item < 1):
+        wrong = not isinstance(item, kind) or isinstance(item, bool)
+        if wrong or (isinstance(item, int) and item < 1):
             what = "an email address" if kind is str else "a whole number of days, at least 1"
             raise ConfigError(f"mkdocs.yml: trustpath option 'reminders.{key}' must be {what}")
 
