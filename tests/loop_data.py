@@ -3,7 +3,8 @@ managers, a workshop, a policy version bump committed later, and a ledger with f
 
 The window 2026-02-01..2026-03-31 has new hires (bob, dan), a leaver (cy), a policy version
 bump (aup v1 -> v2, committed and published 2026-03-01) and a workshop (incident-drill): ada
-attended 60 minutes, dan 30 (below `min_minutes: 45`).
+attended 60 minutes, dan 30 (below `min_minutes: 45`). Managers: mia (ada, bob, eve) and max
+(cy, dan). As of 2026-04-15, dan, eve, mia and max have overdue items.
 """
 
 from __future__ import annotations
@@ -137,6 +138,7 @@ cy@acme.test,Cy Young,Sales,all-staff,2024-01-01,2026-03-20,active,employee,max@
 dan@acme.test,Dan Brown,Engineering,engineer,2026-02-16,,active,employee,max@acme.test
 mia@acme.test,Mia Manager,Sales,all-staff,2024-01-01,,active,employee,
 max@acme.test,Max Manager,Engineering,all-staff,2024-01-01,,active,employee,
+eve@acme.test,Eve Early,Sales,all-staff,2025-06-01,,active,employee,mia@acme.test
 """
 
 

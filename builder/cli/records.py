@@ -146,11 +146,13 @@ def migrate(rc: RecordsContext) -> None:
 def _register_reports() -> None:
     from builder.cli.attendance import add_attendance_commands
     from builder.cli.links import links
+    from builder.cli.notify import add_notify_commands
     from builder.cli.reports import add_report_commands
 
     add_report_commands(records)
     records.add_command(links)
     add_attendance_commands(records)  # issue 13: the compliance lead's loop
+    add_notify_commands(records)
 
 
 _register_reports()
