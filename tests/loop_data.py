@@ -216,3 +216,15 @@ def populate(store: Store, root: Path, commits: dict[str, str]) -> dict[str, str
     ]  # fmt: skip
     seed.append_records(store, records)
     return p
+
+
+def loop_setup(tmp: Path) -> tuple[Path, str, dict[str, str], dict[str, str]]:
+    """(project root, SQLite URL, commits, email -> person id): the project and its ledger."""
+    root = tmp / "project"
+    commits = make_git_project(root)
+    url = f"sqlite:///{tmp / 'records.db'}"
+    store = Store(url)
+    store.migrate()
+    people = populate(store, root, commits)
+    store.close()
+    return root, url, commits, people
