@@ -178,7 +178,10 @@ def make_git_project(root: Path) -> dict[str, str]:
 
 def sha(root: Path, rel: str, commit: str) -> str:
     """sha256 of a file's text at a commit (what a build records as content_sha256)."""
-    return hashlib.sha256(git(root, "show", f"{commit}:{rel}").encode() + b"\n").hexdigest()
+    raw = subprocess.run(
+        ["git", "show", f"{commit}:{rel}"], cwd=root, capture_output=True, check=True
+    ).stdout
+    return hashlib.sha256(raw).hexdigest()
 
 
 def t(day: str, time: str = "10:00:00") -> str:
