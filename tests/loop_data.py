@@ -221,11 +221,14 @@ def populate(store: Store, root: Path, commits: dict[str, str]) -> dict[str, str
     return p
 
 
-def loop_setup(tmp: Path) -> tuple[Path, str, dict[str, str], dict[str, str]]:
-    """(project root, SQLite URL, commits, email -> person id): the project and its ledger."""
+def loop_setup(
+    tmp: Path, url: str | None = None
+) -> tuple[Path, str, dict[str, str], dict[str, str]]:
+    """(project root, database URL, commits, email -> person id): the project and its ledger
+    (in SQLite under `tmp` unless `url` names an empty database)."""
     root = tmp / "project"
     commits = make_git_project(root)
-    url = f"sqlite:///{tmp / 'records.db'}"
+    url = url or f"sqlite:///{tmp / 'records.db'}"
     store = Store(url)
     store.migrate()
     people = populate(store, root, commits)
