@@ -94,6 +94,14 @@ def add_export_commands(group: click.Group) -> None:
         if end < start:
             raise click.UsageError("--to is before --from")
         course = course_of(ctx)
+        if fmt == "xapi":  # a usage error before the database is even opened
+            from builder.reports.evidence import default_org_iri
+            from builder.reports.export import check_org_iri
+
+            try:
+                check_org_iri(org_iri or default_org_iri(course))
+            except ValueError as exc:
+                raise click.UsageError(str(exc)) from None
         with open_store(ctx) as store:
             try:
                 lines = export_lines(store, course, start, end, fmt=fmt, population=population,

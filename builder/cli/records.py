@@ -39,6 +39,7 @@ class RecordsContext:
         self.root = root.resolve()
         self.database = database
         self._store: Store | None = None
+        self.may_create = False  # only `migrate` and `roster import` may create a database
 
     @property
     def url(self) -> str:
@@ -52,7 +53,7 @@ class RecordsContext:
         """The migrated store (opened once per command)."""
         if self._store is None:
             try:
-                store = Store(self.url)
+                store = Store(self.url, create=self.may_create)
                 store.migrate()
             except StorageError as exc:
                 raise click.ClickException(str(exc)) from None
@@ -117,7 +118,11 @@ def verify(rc: RecordsContext, anchor: str | None) -> None:
 @click.argument("email")
 @pass_records
 def forget(rc: RecordsContext, email: str) -> None:
-    """Erase a person's personal data; their ledger rows stay valid, now anonymous.
+    """Erase a person's name and email from every table; their ledger entries stay valid.
+
+    Their personal links are revoked first. What remains is pseudonymous: a person id, roster
+    fields (department, roles, dates), their records and an email commitment nobody can test
+    any more. Feedback they wrote under their name stays in the chain (the form says so).
 
     Example: trustpath records forget ann@example.com
     """
@@ -126,11 +131,12 @@ def forget(rc: RecordsContext, email: str) -> None:
     if person is None or address is None:
         raise click.ClickException(f"no person with email '{terminal_text(email)}'")
     revoke_links(rc.store, address, "forget")  # their links die with their personal data
-    rc.store.forget(address)
-    click.echo(
-        f"forgot {address}: person {person['person_id']} has no personal data left; "
-        "the ledger still verifies"
-    )
+    removed = rc.store.forget(address)
+    click.echo(f"forgot {address} (person {person['person_id']}):")
+    for place, count in removed.items():
+        click.echo(f"  removed from {place}: {count} row(s)")
+    click.echo("  revoked their personal links (a link_revocation ledger entry)")
+    click.echo("the ledger and every projection still verify (`trustpath records verify`)")
 
 
 @records.command()
@@ -140,6 +146,7 @@ def migrate(rc: RecordsContext) -> None:
 
     Example: trustpath records --database postgresql://trustpath@db/trustpath migrate
     """
+    rc.may_create = True
     click.echo(f"database {rc.store.safe_url} is up to date")
 
 

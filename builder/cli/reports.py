@@ -66,17 +66,22 @@ def project_root(ctx: click.Context) -> Path:
 
 
 @contextmanager
-def open_store(ctx: click.Context) -> Iterator[Store]:
-    """The records group's migrated store (its --database), else one opened here."""
+def open_store(ctx: click.Context, create: bool = False) -> Iterator[Store]:
+    """The records group's migrated store (its --database), else one opened here.
+
+    A missing SQLite file is an error (exit 1) unless `create` (`roster import` only).
+    """
     node: click.Context | None = ctx
     while node is not None:
         shared = node.obj
-        if hasattr(shared, "store") and hasattr(shared, "root"):
+        if hasattr(type(shared), "store") and hasattr(shared, "root"):  # not the property
+            if create:
+                shared.may_create = True
             yield shared.store
             return
         node = node.parent
     try:
-        store = Store(resolve_database_url(project_root(ctx), None))
+        store = Store(resolve_database_url(project_root(ctx), None), create=create)
         store.migrate()
     except StorageError as exc:
         raise click.ClickException(str(exc)) from None
@@ -84,6 +89,22 @@ def open_store(ctx: click.Context) -> Iterator[Store]:
         yield store
     finally:
         store.close()
+
+
+def database_exists(ctx: click.Context) -> bool:
+    """Whether the records database is there (a PostgreSQL URL is assumed to be)."""
+    node: click.Context | None = ctx
+    while node is not None:
+        if hasattr(type(node.obj), "store") and hasattr(node.obj, "url"):
+            url = str(node.obj.url)
+            break
+        node = node.parent
+    else:
+        url = resolve_database_url(project_root(ctx), None)
+    if not url.startswith("sqlite"):
+        return True
+    path = url.split(":///", 1)[1] if ":///" in url else ""
+    return not path or path == ":memory:" or Path(path).is_file()
 
 
 def course_of(ctx: click.Context) -> Course:

@@ -84,7 +84,7 @@ def load_roster(
 
 def add_roster_commands(group: click.Group) -> None:
     """Add the `roster` group (import, map, roles) to the records group."""
-    from builder.cli.reports import DATE, course_of, open_store, project_root
+    from builder.cli.reports import DATE, course_of, database_exists, open_store, project_root
 
     @group.group("roster")
     def roster() -> None:
@@ -142,6 +142,7 @@ def add_roster_commands(group: click.Group) -> None:
 
         Example: trustpath records roster import bamboohr.csv --map bamboohr --sync --dry-run
         """
+        from builder.lifecycle.roster import plan_changes
         from builder.store.queries import import_roster
 
         course = course_of(ctx)
@@ -149,14 +150,17 @@ def add_roster_commands(group: click.Group) -> None:
         source = f"map {map_spec}" if map_spec else "TrustPath header"
         click.echo(f"read {file}: {read.text.describe()}, {source}, {len(read.rows)} people")
         limit = None if force else max_end_share / 100
-        with open_store(ctx) as store:
-            try:
-                changes = import_roster(
-                    store, read.rows, effective or dt.date.today(), dry_run=dry_run,
-                    sync=sync, max_end_share=limit,
-                )  # fmt: skip
-            except SyncLimitExceeded as exc:
-                raise click.ClickException(f"{exc}; nothing imported") from None
+        day = effective or dt.date.today()
+        try:
+            if dry_run and not database_exists(ctx):  # a first import's dry run creates nothing
+                changes = plan_changes(read.rows, {}, sync=sync, effective=day, max_end_share=limit)
+            else:
+                with open_store(ctx, create=not dry_run) as store:
+                    changes = import_roster(
+                        store, read.rows, day, dry_run=dry_run, sync=sync, max_end_share=limit
+                    )
+        except SyncLimitExceeded as exc:
+            raise click.ClickException(f"{exc}; nothing imported") from None
         for change in changes:
             if change.kind != "unchanged":
                 click.echo(change.describe())

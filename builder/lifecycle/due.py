@@ -3,9 +3,10 @@
 Rules, for each active person on the roster and each trackable module on their roles' paths:
 
 * onboarding: due `start + onboarding_days`; a module that arrives with a role change is due
-  `change date + onboarding_days` (rule `role-change`);
+  `change date + onboarding_days` (rule `role-change`); with `programme_start` set, what was on
+  a path before that date is first due `programme_start + onboarding_days` (rolling out);
 * annual / semiannual / quarterly: due 12 / 6 / 3 months after the last completion, the first
-  time at onboarding;
+  time at onboarding (for earlier starters, at `programme_start + onboarding_days`);
 * retrain: with `retrain_on_change`, a completion of an older version no longer counts; the
   module is due `grace_days` after the new version was first seen (or earlier if the old
   completion's recurrence comes first);
@@ -172,7 +173,10 @@ def due_item(
     """One person's item for one module, or None when nothing is (or will be) due."""
     soon = course.due_soon_days
     rule = "onboarding" if assigned <= person.start_date else "role-change"
-    initial = assigned + course.onboarding_window
+    rollout = course.programme_start
+    # Rolling out: whatever was on someone's path before the programme started is first due
+    # `onboarding_days` after `programme_start`, not years ago (settings: programme_start).
+    initial = max(assigned, rollout or assigned) + course.onboarding_window
     current, latest = completed_on(module, records)
     months = RECURRENCE_MONTHS.get(module.recurrence or "")
     completed = current

@@ -21,8 +21,8 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
 
-from builder.records.errors import ApiError
 from builder.web.admin import report_route
+from builder.web.errors import ApiError
 
 if TYPE_CHECKING:
     from builder.records.service import RecordsService

@@ -14,7 +14,7 @@ from typing import Any
 
 import fastjsonschema
 
-from builder.records.errors import ApiError
+from builder.web.errors import ApiError
 
 UUID = {
     "type": "string",

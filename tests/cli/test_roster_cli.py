@@ -34,7 +34,10 @@ def project(tmp_path: Path) -> Path:
 
 @pytest.fixture
 def url(tmp_path: Path) -> str:
-    return f"sqlite:///{tmp_path / 'records.db'}"
+    """A migrated database (report commands never create one)."""
+    database = f"sqlite:///{tmp_path / 'records.db'}"
+    Store(database).migrate()
+    return database
 
 
 def options(map_name: str | None, encoding: str | None) -> list[str]:
