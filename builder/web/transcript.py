@@ -9,10 +9,11 @@ from __future__ import annotations
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
 
-from builder.records.errors import ApiError
 from builder.records.service import RecordsService
 from builder.reports.transcript import UnknownPerson, render_html, transcript
 from builder.store.queries import ProjectionMismatch
+from builder.web.errors import ApiError
+from builder.web.reports import off_loop  # reports run on the report pool, off the event loop
 
 
 async def me_transcript(request: Request) -> Response:
@@ -22,7 +23,7 @@ async def me_transcript(request: Request) -> Response:
     identity = await _identity(request)
     service: RecordsService = request.app.state.records
     try:
-        report = await service.read(transcript, service.store, service.course, identity.email)
+        report = await off_loop(transcript, service.store, service.course, identity.email)
     except UnknownPerson:
         raise ApiError(
             404,

@@ -194,3 +194,11 @@ def test_me_transcript_errors_have_the_one_shape(client: AppClient) -> None:
     r = client.get("/api/me/transcript")
     assert r.status_code == 401
     assert set(r.json()["error"]) == {"code", "message", "details"}
+
+
+def test_me_counts_a_workshop_completed_by_attendance(client: AppClient) -> None:
+    ada = client.get("/api/me", headers={"X-TrustPath-User": "ada@acme.test"}).json()
+    assert ada["modules"]["incident-drill"]["completed"] == "2026-02-10"
+    dan = client.get("/api/me", headers={"X-TrustPath-User": "dan@acme.test"}).json()
+    assert dan["modules"]["incident-drill"]["completed"] is None  # 30 minutes: too short
+    assert dan["modules"]["incident-drill"]["status"] == "overdue"
