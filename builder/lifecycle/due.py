@@ -137,26 +137,45 @@ def completed_on(
     A version counts as completed when it has a record of every kind the module needs
     (`CourseModule.needs`: pass, ack, attend); its completion day is the latest of those.
     """
-    if not records:
-        return None, None
     needs = module.needs
-    by_kind: dict[str, dict[int, dt.date]] = {kind: {} for kind in needs}
-    for rec in records:
-        target = by_kind.get(rec.kind)
-        if target is not None and (rec.version not in target or rec.on > target[rec.version]):
-            target[rec.version] = rec.on
+    if not records or not needs:  # nothing can complete an untracked module
+        return None, None
+    candidates: Iterable[tuple[int, dt.date]]
+    if len(needs) == 1:  # the common case, kept tight: the due engine calls this per item
+        only = needs[0]
+        days: dict[int, dt.date] = {}
+        for rec in records:
+            if rec.kind == only:
+                seen = days.get(rec.version)
+                if seen is None or rec.on > seen:
+                    days[rec.version] = rec.on
+        candidates = days.items()
+    else:
+        by_kind: dict[str, dict[int, dt.date]] = {kind: {} for kind in needs}
+        for rec in records:
+            target = by_kind.get(rec.kind)
+            if target is not None:
+                seen = target.get(rec.version)
+                if seen is None or rec.on > seen:
+                    target[rec.version] = rec.on
+        both: list[tuple[int, dt.date]] = []
+        for version, day in by_kind[needs[0]].items():
+            for kind in needs[1:]:
+                other = by_kind[kind].get(version)
+                if other is None:
+                    break
+                if other > day:
+                    day = other
+            else:
+                both.append((version, day))
+        candidates = both
     current: dt.date | None = None
     latest: dt.date | None = None
-    versions: set[int] = set()
-    for days in by_kind.values():
-        versions.update(days)
-    for version in versions:
-        if any(version not in by_kind[kind] for kind in needs):
-            continue
-        day = max(by_kind[kind][version] for kind in needs)
-        latest = day if latest is None or day > latest else latest
-        counts = version >= module.version or not module.retrain_on_change
-        if counts and (current is None or day > current):
+    retrain, version_now = module.retrain_on_change, module.version
+    for version, day in candidates:
+        if latest is None or day > latest:
+            latest = day
+        if (version >= version_now or not retrain) and (current is None or day > current):
             current = day
     return current, latest
 
