@@ -191,8 +191,9 @@ class WebhookChannel:
             answer = await self.client.post(self.url, json={"text": self.text(message, rendered)})
         except httpx.HTTPError as exc:
             raise SendFailed(f"the webhook did not answer: {exc!r}") from None
-        if answer.status_code >= 300:
-            raise SendFailed(f"the webhook answered HTTP {answer.status_code}: {answer.text[:200]}")
+        if not answer.is_success:  # a redirect is a refusal too: the URL is the channel
+            why = answer.reason_phrase or "an error"
+            raise SendFailed(f"the webhook answered '{why}': {answer.text[:200]}")
 
     async def close(self) -> None:
         if self.client is not None:

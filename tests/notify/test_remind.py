@@ -230,7 +230,7 @@ def test_webhook_messages_are_json_posts_with_text_and_fail_per_recipient(
     assert result.exit_code == 1
     assert (
         "FAILED reminder to mia@acme.test by webhook: 2 items (aup, phishing): the webhook "
-        "answered HTTP 500: boom"
+        "answered 'Internal Server Error': boom"
     ) in result.output
     assert "sent 4, failed 2, skipped 0" in result.output  # mia's reminder and digest failed
     texts = [p["text"] for p in hook.posts]
