@@ -45,6 +45,8 @@ class Settings:
     # The company profile: {name: value} cited by modules as `$company.name` (see
     # builder/curriculum/profile.py); values are text or numbers.
     company: dict[str, Any] = field(default_factory=dict)
+    # {from: ADDRESS, every_days: 7}: `trustpath records remind` (see builder/notify/)
+    reminders: dict[str, Any] = field(default_factory=dict)
     strict: bool = False  # content warnings fail `validate` and `build`, as errors do
     extra: dict[str, Any] = field(default_factory=dict)
 
@@ -182,6 +184,8 @@ def settings_from_options(
         _check_timezone(values["timezone"])
     if "company" in values:
         _check_company(values["company"])
+    if "reminders" in values:
+        _check_reminders(values["reminders"])
     return Settings(
         root=root, docs_dir=docs_dir, site_dir=site_dir, site_name=site_name, site_url=site_url,
         **values,
@@ -217,6 +221,24 @@ def _check_company(profile: dict[str, Any]) -> None:
                 f"mkdocs.yml: trustpath option 'company': '{key}' must be text or a number "
                 f"(modules print it as written), not {type(value).__name__}"
             )
+
+
+REMINDER_KEYS: dict[str, type] = {"from": str, "every_days": int}
+
+
+def _check_reminders(value: dict[str, Any]) -> None:
+    """ConfigError unless `reminders` is `{from: ADDRESS, every_days: N}` (both optional)."""
+    for key, item in value.items():
+        kind = REMINDER_KEYS.get(str(key))
+        if kind is None:
+            raise ConfigError(
+                f"mkdocs.yml: trustpath option 'reminders' has an unknown key '{key}'; "
+                "known: from, every_days"
+            )
+        wrong = not isinstance(item, kind) or isinstance(item, bool)
+        if wrong or (isinstance(item, int) and item < 1):
+            what = "an email address" if kind is str else "a whole number of days, at least 1"
+            raise ConfigError(f"mkdocs.yml: trustpath option 'reminders.{key}' must be {what}")
 
 
 def _check_timezone(name: str) -> None:

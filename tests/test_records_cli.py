@@ -52,8 +52,8 @@ def test_verify_ok_and_broken(store: Store):
     assert ok.exit_code == 0 and ok.output == (
         f"ledger ok: 3 rows, head {anchor}\n"
         "projections ok: acknowledgements 0, assignment_cancels 0, assignment_people 0, "
-        "assignments 0, attempt_answers 0, attempts 0, feedback 3, "
-        "link_revocations 0, module_versions 0, people 1, roster_history 0\n"
+        "assignments 0, attempt_answers 0, attempts 0, attendance 0, feedback 3, "
+        "link_revocations 0, module_versions 0, people 1, reminders 0, roster_history 0\n"
     )
     unguard(store)
     raw(store, "UPDATE ledger SET payload = replace(payload, 'note 2', 'note 7') WHERE seq = 2")

@@ -154,13 +154,20 @@ def migrate(rc: RecordsContext) -> None:
 
 
 def _register_reports() -> None:
+    from builder.cli.attendance import add_attendance_commands
+    from builder.cli.audit import add_audit_commands, add_pack_command
     from builder.cli.campaigns import add_campaign_commands
     from builder.cli.links import links
+    from builder.cli.notify import add_notify_commands
     from builder.cli.reports import add_report_commands
 
     add_report_commands(records)
     records.add_command(links)
     add_campaign_commands(records)
+    add_attendance_commands(records)  # issue 13: the compliance lead's loop
+    add_notify_commands(records)
+    add_audit_commands(records)
+    add_pack_command(records)
 
 
 _register_reports()

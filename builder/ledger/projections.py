@@ -17,6 +17,8 @@ count a record the chain does not hold.
 | `assignment`  | one `assignments` row (the campaign) and one `assignment_people` row  |
 |               | per person assigned                                                  |
 | `assignment_cancel` | one `assignment_cancels` row                                   |
+| `attendance`  | one `attendance` row: a person's minutes at a workshop session       |
+| `reminder`    | one `reminders` row: a message sent (channel, items; never the body)  |
 """
 
 from __future__ import annotations
@@ -24,6 +26,8 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Iterator
 from typing import Any
+
+from builder.ledger.chain import canonical_json
 
 PROJECTED = {
     "attempt": "attempts",
@@ -34,6 +38,8 @@ PROJECTED = {
     "link_revocation": "link_revocations",
     "assignment": "assignments",
     "assignment_cancel": "assignment_cancels",
+    "attendance": "attendance",
+    "reminder": "reminders",
 }
 # The roster fields a `roster` entry may carry: never a name or an email (DESIGN §11).
 ROSTER_FIELDS = frozenset(
@@ -152,6 +158,34 @@ def project(
                 "campaign_id": payload["campaign"],
                 "reason": payload["reason"],
                 "cancelled_by": payload["cancelled_by"],
+                "recorded_at": recorded_at,
+            },
+        )
+    elif kind == "attendance":
+        yield (
+            "attendance",
+            {
+                "seq": seq,
+                "attendance_id": payload["id"],
+                "person_id": person,
+                "module": payload["module"],
+                "version": payload["version"],
+                "session_date": payload["date"],
+                "minutes": payload["minutes"],
+                "recorded_at": recorded_at,
+            },
+        )
+    elif kind == "reminder":
+        yield (
+            "reminders",
+            {
+                "seq": seq,
+                "reminder_id": payload["id"],
+                "person_id": person,
+                "channel": payload["channel"],
+                "message": payload["message"],
+                "items": canonical_json(payload["items"]),
+                "as_of": payload["as_of"],
                 "recorded_at": recorded_at,
             },
         )

@@ -21,9 +21,10 @@ Each item has a `due` date: the next date it is due (for a one-off module alread
 date it was due) and a status: `overdue` after that date, `due_soon` within `due_soon_days`
 (14) of it, `upcoming` later, `done` when completed and not due again within that window.
 
-A module is completed by a passing attempt (quiz), an acknowledgement (acknowledge), or both
-when it has both (the later of the two is the completion date). A module with neither cannot
-be completed by any record: it is not tracked and produces no item.
+A module is completed by a passing attempt (quiz), an acknowledgement (acknowledge), attendance
+of at least `min_minutes` (a `delivery: workshop` module), or all of those it has (the latest
+is the completion date). A module with none cannot be completed by any record: it is not
+tracked and produces no item.
 """
 
 from __future__ import annotations
@@ -66,7 +67,9 @@ class Person:
 
 
 class Completion(NamedTuple):
-    """The latest record of one kind ("pass" or "ack") for one module version."""
+    """The latest record of one kind ("pass", "ack" or "attend") for one module version.
+
+    For "attend" the day is the session's date (attendance long enough to count only)."""
 
     version: int
     kind: str
@@ -139,24 +142,50 @@ def spans_of(person: Person, as_of: dt.date) -> list[RoleSpan]:
 def completed_on(
     module: CourseModule, records: Iterable[Completion]
 ) -> tuple[dt.date | None, dt.date | None]:
-    """(latest completion counting for the current version, latest completion of any version)."""
-    if not records:
+    """(latest completion counting for the current version, latest completion of any version).
+
+    A version counts as completed when it has a record of every kind the module needs
+    (`CourseModule.needs`: pass, ack, attend); its completion day is the latest of those.
+    """
+    needs = module.needs
+    if not records or not needs:  # nothing can complete an untracked module
         return None, None
-    passes: dict[int, dt.date] = {}
-    acks: dict[int, dt.date] = {}
-    for rec in records:
-        target = passes if rec.kind == "pass" else acks if rec.kind == "ack" else None
-        if target is not None and (rec.version not in target or rec.on > target[rec.version]):
-            target[rec.version] = rec.on
+    candidates: Iterable[tuple[int, dt.date]]
+    if len(needs) == 1:  # the common case, kept tight: the due engine calls this per item
+        only = needs[0]
+        days: dict[int, dt.date] = {}
+        for rec in records:
+            if rec.kind == only:
+                seen = days.get(rec.version)
+                if seen is None or rec.on > seen:
+                    days[rec.version] = rec.on
+        candidates = days.items()
+    else:
+        by_kind: dict[str, dict[int, dt.date]] = {kind: {} for kind in needs}
+        for rec in records:
+            target = by_kind.get(rec.kind)
+            if target is not None:
+                seen = target.get(rec.version)
+                if seen is None or rec.on > seen:
+                    target[rec.version] = rec.on
+        both: list[tuple[int, dt.date]] = []
+        for version, day in by_kind[needs[0]].items():
+            for kind in needs[1:]:
+                other = by_kind[kind].get(version)
+                if other is None:
+                    break
+                if other > day:
+                    day = other
+            else:
+                both.append((version, day))
+        candidates = both
     current: dt.date | None = None
     latest: dt.date | None = None
-    for version in set(passes) | set(acks):
-        if (module.has_quiz and version not in passes) or (module.has_ack and version not in acks):
-            continue
-        day = max(d for d in (passes.get(version), acks.get(version)) if d is not None)
-        latest = day if latest is None or day > latest else latest
-        counts = version >= module.version or not module.retrain_on_change
-        if counts and (current is None or day > current):
+    retrain, version_now = module.retrain_on_change, module.version
+    for version, day in candidates:
+        if latest is None or day > latest:
+            latest = day
+        if (version >= version_now or not retrain) and (current is None or day > current):
             current = day
     return current, latest
 

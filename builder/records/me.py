@@ -60,7 +60,7 @@ def person_statuses(
     with store.transaction() as conn:
         first_seen = load_first_seen(conn)
         if person is not None:
-            comps = load_completions(conn, pid)
+            comps = load_completions(conn, pid, workshops=course.workshop_minutes)
             spans = [
                 RoleSpan(max(start, day_of(on) or start) if i else start, tuple(new.split(";")))
                 for i, (on, new) in enumerate(role_history(conn, pid))

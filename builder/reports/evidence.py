@@ -88,7 +88,9 @@ def population_report(
     window = (start, end)
     chosen = [p for p in people_list if in_population(p, which, window, period.day)]
     with store.transaction() as conn:
-        rows = dated_records(conn, [p.person_id for p in chosen], period.until)
+        rows = dated_records(
+            conn, [p.person_id for p in chosen], period.until, course.workshop_minutes
+        )
     dated: dict[tuple[str, str], list[tuple[str, dt.date]]] = {}
     for kind, pid, module, at in rows:
         dated.setdefault((pid, module), []).append((kind, period.clock.day_of(at)))

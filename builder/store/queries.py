@@ -11,6 +11,7 @@ import datetime as dt
 import gc
 import json
 import secrets
+from collections.abc import Mapping
 from typing import Any
 
 import sqlalchemy as sa
@@ -240,12 +241,15 @@ def load_completions(
     person_id: str | None = None,
     cutoff: str | None = None,
     clock: OrgClock | None = None,
+    workshops: Mapping[str, int] | None = None,
 ) -> dict[tuple[str, str], list[Completion]]:
-    """(person, module) -> latest pass and acknowledgement per version recorded by `cutoff`.
+    """(person, module) -> latest pass and acknowledgement per version recorded by `cutoff`,
+    and for each workshop in `workshops` (module id -> min_minutes) the latest session date
+    per version attended for at least its minutes (kind `attend`, recorded by `cutoff`).
 
     Both GROUP BYs scan a covering index in order (`attempts_latest_pass`, `acks_latest`);
     `person_id` limits them to one person (GET /api/me). Days are the organisation's
-    (`clock`, default UTC).
+    (`clock`, default UTC); an attendance's day is its session date.
     """
     clock = clock or OrgClock()
     out: dict[tuple[str, str], list[Completion]] = {}
@@ -264,6 +268,16 @@ def load_completions(
                 f" WHERE TRUE{where} GROUP BY person_id, module, version"),
     )  # fmt: skip
     day_of_record = clock.day_of
+    if workshops:
+        sql = ("SELECT person_id, module, version, minutes, session_date FROM attendance"
+               f" WHERE TRUE{where}")  # fmt: skip
+        for pid, module, version, minutes, on in _fetch(conn, sql, tuple(params)):
+            need = workshops.get(module)
+            if need is None or int(minutes) < need:
+                continue
+            out.setdefault((pid, module), []).append(
+                Completion(version, "attend", dt.date.fromisoformat(on))
+            )
     for kind, sql in queries:
         for pid, module, version, at in _fetch(conn, sql, tuple(params)):
             found = out.get((pid, module))
@@ -316,6 +330,8 @@ def check_projections(conn: Connection) -> None:
         ("feedback", entries.get("feedback", 0), "SELECT count(*) FROM feedback"),
         ("roster_history", fields, "SELECT count(*) FROM roster_history"),
         ("module_versions", entries.get("publication", 0), "SELECT count(*) FROM module_versions"),
+        ("attendance", entries.get("attendance", 0), "SELECT count(*) FROM attendance"),
+        ("reminders", entries.get("reminder", 0), "SELECT count(*) FROM reminders"),
         ("attempts", entries.get("attempt", 0), "SELECT count(DISTINCT seq) FROM attempts"),
         *projection_counts(conn, entries),
     )
@@ -367,7 +383,9 @@ def due_report(
         with store.transaction() as conn:
             check_projections(conn)
             people = load_people(conn, as_of)
-            completions = load_completions(conn, cutoff=cutoff, clock=clock)
+            completions = load_completions(
+                conn, cutoff=cutoff, clock=clock, workshops=course.workshop_minutes
+            )
             first_seen = load_first_seen(conn, cutoff, clock)
             campaigns = load_assignments(conn, cutoff)
         return due_items(people, course, completions, first_seen, as_of, campaigns), people

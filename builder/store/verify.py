@@ -53,6 +53,15 @@ SEQ_TABLES: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     ),
     "assignment_people": (("seq", "person_id"), ("campaign_id",)),
     "assignment_cancels": (("seq",), ("campaign_id", "reason", "cancelled_by", "recorded_at")),
+    "attendance": (
+        ("seq",),
+        ("attendance_id", "person_id", "module", "version", "session_date", "minutes",
+         "recorded_at"),
+    ),
+    "reminders": (
+        ("seq",),
+        ("reminder_id", "person_id", "channel", "message", "items", "as_of", "recorded_at"),
+    ),
 }  # fmt: skip
 PEOPLE_FIELDS = (
     "department", "title", "roles", "start_date", "end_date", "status", "employment", "note",

@@ -38,6 +38,7 @@ from builder.web.openapi import openapi_document
 from builder.web.ratelimit import RateLimiter, RouteLimits, parse_rate_limits
 from builder.web.schemas import validate_body
 from builder.web.security import SecurityHeaders
+from builder.web.transcript import me_transcript
 
 MAX_BODY = 64 * 1024
 log = logging.getLogger("trustpath.records")
@@ -256,6 +257,7 @@ def create_app(
         _post_route("/api/feedback", "feedback", RecordsService.submit_feedback),
         Route("/api/quiz/{module}/draw", quiz_draw, methods=["GET"]),
         Route("/api/me", me, methods=["GET"]),
+        Route("/api/me/transcript", me_transcript, methods=["GET"]),
         Route("/api/health", health, methods=["GET"]),
         Route("/api/openapi.json", openapi, methods=["GET"]),
         Mount("/api/reports", routes=reports),

@@ -147,7 +147,7 @@
   };
 
   const offline = (err) => "No training records service answers at " + url("") + " (" + err.message + ").";
-  window.TrustPath = { conf, el, uuid, send, request, flush, queue, errorText, queuedText, offline, onPage, onDelivered, needsEmail };
+  window.TrustPath = { conf, el, uuid, url, headers, send, request, flush, queue, errorText, queuedText, offline, onPage, onDelivered, needsEmail };
   captureToken();
   const search = document.querySelector(".md-search[role=dialog]");
   if (search) search.setAttribute("aria-label", "Search"); /* Material leaves its dialog unnamed */
