@@ -195,6 +195,17 @@ class Store:
             self._readers.append(conn)
         return conn
 
+    def hot_rows(self, sql: str, params: dict[str, Any]) -> list[tuple[Any, ...]]:
+        """Rows of a constant query with `:name` parameters, for per-request reads.
+
+        On SQLite this is the thread's own raw connection (tens of microseconds, no SQLAlchemy
+        objects); on PostgreSQL a short transaction.
+        """
+        if self.kind == "sqlite":
+            return [tuple(r) for r in self._reader().execute(sql, params).fetchall()]
+        with self.transaction() as conn:
+            return [tuple(r) for r in conn.exec_driver_sql(self._sql(sql), params).all()]
+
     def find_record(self, kind: str, client_id: str) -> StoredRecord | None:
         """The ledger row recorded for this client id, if any (the per-request replay check)."""
         params = {"kind": kind, "client_id": client_id}
