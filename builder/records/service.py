@@ -103,9 +103,11 @@ class RecordsService:
         return course_from_manifest(self.manifest)
 
     async def start(self) -> None:
-        """Migrate, remember module versions, start the writer (in the running loop)."""
+        """Migrate, publish module versions, chain the anonymous feedback of past days, then
+        start the writer and the release loop (in the running loop), before serving."""
         await asyncio.to_thread(self.store.migrate)
         await asyncio.to_thread(self.store.record_module_versions, self.manifest)
+        await self._release_once()
         self.writer = GroupWriter(self.store)
         self.writer.start()
         self._releaser = asyncio.get_running_loop().create_task(self._release_loop())
@@ -118,14 +120,18 @@ class RecordsService:
         if self.writer is not None:
             await self.writer.stop()
 
+    async def _release_once(self) -> None:
+        """Chain the anonymous feedback of days that are over (see `Store.release_feedback`)."""
+        try:
+            await asyncio.to_thread(self.store.release_feedback, _today())
+        except Exception as exc:  # the database is down: try again next round
+            log.warning("could not release pooled anonymous feedback: %s", exc)
+
     async def _release_loop(self) -> None:
-        """Chain the anonymous feedback of days that are over, now and every release_seconds."""
+        """Release again every `release_seconds` while the service runs."""
         while True:
-            try:
-                await asyncio.to_thread(self.store.release_feedback, _today())
-            except Exception as exc:  # the database is down: try again next round
-                log.warning("could not release pooled anonymous feedback: %s", exc)
             await asyncio.sleep(self.release_seconds)
+            await self._release_once()
 
     async def check_link(self, identity: Identity) -> None:
         """Refused (401 over HTTP) when a personal link names another person or an old epoch."""
