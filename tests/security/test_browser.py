@@ -123,7 +123,8 @@ def test_the_token_leaves_the_address_and_never_travels_in_a_url_or_referer(
     page.locator("#trustpath-banner").get_by_text("Signed in as ada@example.com").wait_for()
     for request in requests:
         assert token not in request["url"], request["url"]
-        assert "referer" not in request, request  # Referrer-Policy: no-referrer
+        # Referrer-Policy: no-referrer (Chromium sometimes sends the header empty)
+        assert not request.get("referer"), request
     api = [r for r in requests if "/api/" in r["url"] and "/health" not in r["url"]]
     assert any(r.get("authorization") == f"Bearer {token}" for r in api)
     assert violations == []
