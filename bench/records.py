@@ -310,7 +310,10 @@ def dashboard_run(
     large_ledger(url, rows, people)
     print(f"  ledger of {rows:,} attempts written in {time.perf_counter() - started:.0f} s")
     env = {
-        "TRUSTPATH_SERVE_CONFIG": ServeConfig(database_url=url, manifest_path=str(path)).to_env(),
+        # the same count-only limits as the throughput runs: every attempt is graded, none 429
+        "TRUSTPATH_SERVE_CONFIG": ServeConfig(
+            database_url=url, manifest_path=str(path), rate_limits=COUNT_ONLY
+        ).to_env(),
         "TRUSTPATH_ADMIN_TOKEN": ADMIN_TOKEN,
         "TRUSTPATH_SECRET": SECRET,
     }
@@ -463,7 +466,8 @@ def dashboard_figures(args: argparse.Namespace, work: Path) -> None:
     print(
         f"while building dashboards over {rows:,} attempts, SQLite, 1 worker: "
         f"{sqlite['rps']:,.0f} attempts/s, p50 {sqlite['p50']:.1f} ms, p99 {sqlite['p99']:.1f} ms "
-        f"({sqlite['dashboards']:.0f} dashboards finished meanwhile, median "
+        f"({sqlite['created']:,.0f} answered 201, {sqlite['others']:,.0f} other; "
+        f"{sqlite['dashboards']:.0f} dashboards finished meanwhile, median "
         f"{sqlite['dashboard']:.1f} s each, first {sqlite['first']:.1f} s; target p99 <= 250 ms)"
     )
     if args.no_postgres:
