@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import re
 from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
 import yaml
+
+_HEX_COLOUR = re.compile(r"#[0-9a-fA-F]{6}")
 
 
 class ConfigError(Exception):
@@ -35,6 +38,8 @@ class Settings:
     timezone: str = "UTC"  # IANA name: "today", due days and --as-of are days in this zone
     programme_start: dt.date | None = None  # onboarding of earlier starters falls due from here
     organisation: str = ""  # the name on reports; empty: the site_name
+    logo: str = ""  # the organisation's logo: an image under docs_dir (header and favicon)
+    colour: str = ""  # the organisation's colour, `#rrggbb`: header, buttons, links
     # [{department?, title?, employment?, roles}]: checked against the roles by
     # builder.lifecycle.role_rules.parse_role_rules wherever the course is known
     role_rules: tuple[dict[str, Any], ...] = ()
@@ -176,6 +181,11 @@ def settings_from_options(
         values[name] = value
     if "timezone" in values:
         _check_timezone(values["timezone"])
+    if values.get("colour") and not _HEX_COLOUR.fullmatch(values["colour"]):
+        raise ConfigError(
+            f"mkdocs.yml: trustpath option 'colour' is '{values['colour']}', not a colour; "
+            "write it as #rrggbb, such as '#0b5394' (quoted: YAML reads # as a comment)"
+        )
     return Settings(
         root=root, docs_dir=docs_dir, site_dir=site_dir, site_name=site_name, site_url=site_url,
         **values,
