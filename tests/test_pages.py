@@ -105,7 +105,10 @@ def test_criteria_index_lists_gaps_and_coverage(
         "- [Operator &lt;ops&gt;](paths/operator.md) must cover [CC7\\.4](criteria.md#cc7-4)"
         in text
     )
-    assert '<td class="col-criterion" data-label="Criterion"><span id="cc1-4"></span>CC1.4</td>' in text
+    assert (
+        '<td class="col-criterion" data-label="Criterion"><span id="cc1-4"></span>CC1.4</td>'
+        in text
+    )
     assert '<a href="../basics/second/">Second steps</a>' in text
     flat = render_criteria_index(curriculum, paths, directory_urls=False)
     assert '<a href="basics/second.html">Second steps</a>' in flat

@@ -221,7 +221,7 @@ def render_feedback(module: Module) -> str:
         '<textarea id="tp-fb-text" name="text" rows="4" maxlength="4000" required></textarea></p>'
         '<p><input type="checkbox" id="tp-fb-anon" name="anonymous"> '
         '<label for="tp-fb-anon">Send anonymously</label></p>'
-        '<button type="submit" class="md-button">Send</button>'
+        '<button type="submit" class="md-button md-button--primary">Send</button>'
         '<p class="trustpath-feedback-status" role="status" aria-live="polite"></p>'
         "</form></section>"
     )

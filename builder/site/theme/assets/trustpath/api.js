@@ -183,9 +183,9 @@
     [["Skip to sign-in", () => document.getElementById("tp-email") || document.getElementById("trustpath-banner")],
       ["Skip to the quiz", () => document.getElementById("tp-quiz-title") && document.querySelector(".trustpath-quiz-section")]].forEach(([text, find]) => {
       if (text.endsWith("quiz") && !find()) return;
-      const a = el("a", { href: "#", class: "md-skip trustpath-skip" }, text);
-      a.onclick = (ev) => {
-        ev.preventDefault();
+      /* a button: Material's instant navigation takes over every link, and would move the focus */
+      const a = el("button", { type: "button", class: "md-skip trustpath-skip" }, text);
+      a.onclick = () => {
         const t = find();
         if (!t) return;
         if (t.tabIndex < 0 && !t.hasAttribute("tabindex")) t.setAttribute("tabindex", "-1");
