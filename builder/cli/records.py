@@ -201,6 +201,12 @@ _register_reports()
 )
 @click.option("--no-build", is_flag=True, help="Serve the existing site and manifest.")
 @click.option(
+    "--watch",
+    is_flag=True,
+    help="Rebuild on edits to content, roles, site_overrides and mkdocs.yml; the API keeps "
+    "running and a build error shows in the page.",
+)
+@click.option(
     "--access-log/--no-access-log",
     default=False,
     show_default=True,
@@ -254,6 +260,7 @@ def serve(
     workers: int,
     roster: Path | None,
     no_build: bool,
+    watch: bool,
     access_log: bool,
     limit_concurrency: int,
     timeout_keep_alive: float,
@@ -267,7 +274,12 @@ def serve(
     answer carries the security headers; the write routes have the rate limits of the
     `rate_limits` setting in mkdocs.yml; the server limits below apply per worker.
 
+    With --watch (for authors), the site rebuilds on every edit and shows build errors in
+    the page, while the records API keeps grading quizzes.
+
     Example: trustpath serve --database postgresql://app@db/trustpath --identity header --workers 4
+
+    Example: trustpath serve --watch
     """
     from builder.web.server import (
         CONFIG_ENV,
@@ -281,6 +293,8 @@ def serve(
     url = RecordsContext(root, database).url
     if workers > 1 and not url.startswith("postgresql"):
         raise click.UsageError("--workers above 1 needs PostgreSQL: SQLite has one writer")
+    if watch and (workers > 1 or no_build):
+        raise click.UsageError("--watch rebuilds in one process: drop --workers and --no-build")
     site_dir, manifest = _site(root, host, port, no_build)
     config = ServeConfig(
         database_url=url,
@@ -320,6 +334,9 @@ def serve(
     )
     import uvicorn
 
+    if watch:
+        return _serve_watching(root, config, host, port, access_log)
+
     uvicorn.run(
         "builder.web.server:app_from_env",
         factory=True,
@@ -331,6 +348,29 @@ def serve(
         log_level="info",
         **uvicorn_options(config.server_limits),
     )
+
+
+def _serve_watching(root: Path, config: Any, host: str, port: int, access_log: bool) -> None:
+    """`serve --watch`: one process, the app built here, a watcher thread rebuilding."""
+    import threading
+
+    import uvicorn
+
+    from builder.cli.watch import start_watching
+    from builder.web.preview import PreviewSite
+    from builder.web.server import build_app
+
+    preview = PreviewSite(Path(config.site_dir))
+    app = build_app(config, site_app=preview)
+    stop = threading.Event()
+    start_watching(root, f"http://{host}:{port}/", preview, app.state.records, stop)
+    try:
+        uvicorn.run(
+            app, host=host, port=port, proxy_headers=False, access_log=access_log,
+            log_level="info", **uvicorn_options(config.server_limits),
+        )  # fmt: skip
+    finally:
+        stop.set()
 
 
 def _rate_limits(root: Path) -> dict[str, Any]:
