@@ -1,0 +1,413 @@
+"""`trustpath records …` (ledger, people, links) and `trustpath serve`.
+
+Every command uses one database: `--database URL`, else `$TRUSTPATH_DATABASE_URL`, else SQLite
+at `.trustpath/records.db` under the project root. They work while the service runs.
+
+To add a subcommand, decorate it with `@records.command()` and take the shared context with
+`@pass_records`: `ctx.store` is the migrated store, `ctx.root` the project root.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, TypeVar
+
+import click
+
+from builder.cli.http_limits import DEFAULT_SERVER_LIMITS, server_limits, uvicorn_options
+from builder.cli.main import TrustPathGroup
+from builder.cli.roster import load_roster
+from builder.ledger.chain import parse_anchor
+from builder.lifecycle.email import try_normalise_email
+from builder.markup import terminal_text
+from builder.records.identity import MODES
+from builder.records.links import revoke_links
+from builder.store.database import StorageError, Store, resolve_database_url
+from builder.store.verify import verify_all
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+class RecordsContext:
+    """The project root and the one database every records command uses."""
+
+    def __init__(self, root: Path, database: str | None) -> None:
+        self.root = root.resolve()
+        self.database = database
+        self._store: Store | None = None
+
+    @property
+    def url(self) -> str:
+        try:
+            return resolve_database_url(self.root, self.database)
+        except StorageError as exc:
+            raise click.ClickException(str(exc)) from None
+
+    @property
+    def store(self) -> Store:
+        """The migrated store (opened once per command)."""
+        if self._store is None:
+            try:
+                store = Store(self.url)
+                store.migrate()
+            except StorageError as exc:
+                raise click.ClickException(str(exc)) from None
+            self._store = store
+        return self._store
+
+
+pass_records = click.make_pass_decorator(RecordsContext)
+DATABASE_HELP = (
+    "Database URL (sqlite:///PATH or postgresql://…); "
+    "default $TRUSTPATH_DATABASE_URL, else .trustpath/records.db."
+)
+
+
+@click.group(cls=TrustPathGroup)
+@click.option("--database", metavar="URL", help=DATABASE_HELP)
+@click.pass_context
+def records(ctx: click.Context, database: str | None) -> None:
+    """Training records: the ledger, people, personal links and reports."""
+    root = Path(getattr(ctx.find_root().obj, "root", "."))
+    ctx.obj = RecordsContext(root, database)
+    ctx.call_on_close(lambda: ctx.obj._store.close() if ctx.obj._store else None)
+
+
+@records.command()
+@pass_records
+def head(rc: RecordsContext) -> None:
+    """Print the ledger head as SEQ:HASH, to keep outside the database as an anchor.
+
+    Example: trustpath records head >> anchors.txt
+    """
+    click.echo(str(rc.store.head()))
+
+
+@records.command()
+@click.option(
+    "--head", "anchor", metavar="SEQ:HASH", help="An anchor printed earlier by `records head`."
+)
+@pass_records
+def verify(rc: RecordsContext, anchor: str | None) -> None:
+    """Check the hash chain and every table the reports read; exit 1 naming what is wrong.
+
+    The chain: every link, and with --head that the ledger still reaches that anchor (catches
+    cut-off rows and rewritten history). The projections: attempts, acknowledgements,
+    feedback, answers, roster history and module versions are re-derived from the ledger
+    and compared row by row; people rows must match their roster entries and email
+    commitments. A row that differs, is missing or has no ledger entry is named.
+
+    Example: trustpath records verify --head 1042:9f86d08…
+    """
+    try:
+        head_anchor = parse_anchor(anchor) if anchor else None
+    except ValueError as exc:
+        raise click.BadParameter(str(exc), param_hint="--head") from None
+    report = verify_all(rc.store, head_anchor)
+    click.echo("\n".join(terminal_text(line) for line in str(report).splitlines()))
+    if not report.ok:
+        sys.exit(1)
+
+
+@records.command()
+@click.argument("email")
+@pass_records
+def forget(rc: RecordsContext, email: str) -> None:
+    """Erase a person's personal data; their ledger rows stay valid, now anonymous.
+
+    Example: trustpath records forget ann@example.com
+    """
+    address = try_normalise_email(email)
+    person = rc.store.person(address) if address else None
+    if person is None or address is None:
+        raise click.ClickException(f"no person with email '{terminal_text(email)}'")
+    revoke_links(rc.store, address, "forget")  # their links die with their personal data
+    rc.store.forget(address)
+    click.echo(
+        f"forgot {address}: person {person['person_id']} has no personal data left; "
+        "the ledger still verifies"
+    )
+
+
+@records.command()
+@pass_records
+def migrate(rc: RecordsContext) -> None:
+    """Apply any missing schema migrations (every command does this first anyway).
+
+    Example: trustpath records --database postgresql://trustpath@db/trustpath migrate
+    """
+    click.echo(f"database {rc.store.safe_url} is up to date")
+
+
+def _register_reports() -> None:
+    from builder.cli.links import links
+    from builder.cli.reports import add_report_commands
+
+    add_report_commands(records)
+    records.add_command(links)
+
+
+_register_reports()
+
+
+@click.command()
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=8000, show_default=True, type=click.IntRange(1, 65535))
+@click.option("--database", metavar="URL", help=DATABASE_HELP)
+@click.option(
+    "--identity",
+    type=click.Choice(MODES),
+    default="open",
+    show_default=True,
+    help="open: demo, anyone can claim any email; header: from an SSO proxy; "
+    "token: signed personal links.",
+)
+@click.option(
+    "--identity-header",
+    default="X-Forwarded-Email",
+    show_default=True,
+    help="The header the SSO proxy sets (--identity header).",
+)
+@click.option(
+    "--trusted-proxy",
+    "trusted_proxies",
+    multiple=True,
+    metavar="CIDR",
+    help="Proxy address allowed to set the identity header; repeatable (default 127.0.0.1/32).",
+)
+@click.option(
+    "--cors-origin",
+    "cors_origins",
+    multiple=True,
+    metavar="ORIGIN",
+    help="A site origin allowed to call the API from elsewhere; repeatable "
+    "(default: same origin only).",
+)
+@click.option(
+    "--workers",
+    default=1,
+    show_default=True,
+    type=click.IntRange(1, 64),
+    help="uvicorn worker processes (PostgreSQL only).",
+)
+@click.option(
+    "--roster",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="People to load before serving (default in open mode: demo/roster.csv).",
+)
+@click.option("--no-build", is_flag=True, help="Serve the existing site and manifest.")
+@click.option(
+    "--watch",
+    is_flag=True,
+    help="Rebuild on edits to content, roles, site_overrides and mkdocs.yml; the API keeps "
+    "running and a build error shows in the page.",
+)
+@click.option(
+    "--access-log/--no-access-log",
+    default=False,
+    show_default=True,
+    help="Log every request (paths only: personal links keep their token out of URLs).",
+)
+@click.option(
+    "--limit-concurrency",
+    default=int(DEFAULT_SERVER_LIMITS["limit_concurrency"]),
+    show_default=True,
+    type=click.IntRange(1),
+    help="Connections plus requests in progress per worker; above it: 503.",
+)
+@click.option(
+    "--timeout-keep-alive",
+    default=DEFAULT_SERVER_LIMITS["timeout_keep_alive"],
+    show_default=True,
+    type=click.FloatRange(0.1),
+    help="Seconds an idle keep-alive connection stays open.",
+)
+@click.option(
+    "--header-timeout",
+    default=DEFAULT_SERVER_LIMITS["header_timeout"],
+    show_default=True,
+    type=click.FloatRange(0.1),
+    help="Seconds to send the request line and headers; then 408.",
+)
+@click.option(
+    "--body-timeout",
+    default=DEFAULT_SERVER_LIMITS["body_timeout"],
+    show_default=True,
+    type=click.FloatRange(0.1),
+    help="Seconds to send the body once the headers are in; then 408.",
+)
+@click.option(
+    "--max-header-bytes",
+    default=int(DEFAULT_SERVER_LIMITS["max_header_bytes"]),
+    show_default=True,
+    type=click.IntRange(1024),
+    help="Size of all request headers; above it: 431.",
+)
+@click.pass_context
+def serve(
+    ctx: click.Context,
+    host: str,
+    port: int,
+    database: str | None,
+    identity: str,
+    identity_header: str,
+    trusted_proxies: tuple[str, ...],
+    cors_origins: tuple[str, ...],
+    workers: int,
+    roster: Path | None,
+    no_build: bool,
+    watch: bool,
+    access_log: bool,
+    limit_concurrency: int,
+    timeout_keep_alive: float,
+    header_timeout: float,
+    body_timeout: float,
+    max_header_bytes: int,
+) -> None:
+    """Build the site, then serve it and the records API on one origin.
+
+    Demo defaults: SQLite at .trustpath/records.db, identity `open`, the demo roster. Every
+    answer carries the security headers; the write routes have the rate limits of the
+    `rate_limits` setting in mkdocs.yml; the server limits below apply per worker.
+
+    With --watch (for authors), the site rebuilds on every edit and shows build errors in
+    the page, while the records API keeps grading quizzes.
+
+    Example: trustpath serve --database postgresql://app@db/trustpath --identity header --workers 4
+
+    Example: trustpath serve --watch
+    """
+    from builder.web.server import (
+        CONFIG_ENV,
+        OPEN_MODE_WARNING,
+        ServeConfig,
+        ServeError,
+        build_app,
+    )
+
+    root = Path(getattr(ctx.find_root().obj, "root", ".")).resolve()
+    url = RecordsContext(root, database).url
+    if workers > 1 and not url.startswith("postgresql"):
+        raise click.UsageError("--workers above 1 needs PostgreSQL: SQLite has one writer")
+    if watch and (workers > 1 or no_build):
+        raise click.UsageError("--watch rebuilds in one process: drop --workers and --no-build")
+    site_dir, manifest = _site(root, host, port, no_build)
+    config = ServeConfig(
+        database_url=url,
+        manifest_path=str(manifest),
+        site_dir=site_dir,
+        identity=identity,
+        identity_header=identity_header,
+        trusted_proxies=list(trusted_proxies or ("127.0.0.1/32",)),
+        cors_origins=list(cors_origins),
+        rate_limits=_rate_limits(root),
+        server_limits=server_limits(
+            {
+                "limit_concurrency": limit_concurrency,
+                "timeout_keep_alive": timeout_keep_alive,
+                "header_timeout": header_timeout,
+                "body_timeout": body_timeout,
+                "max_header_bytes": max_header_bytes,
+            }
+        ),
+    )
+    try:
+        build_app(config)  # fail here, with a message, rather than in every worker
+        store = Store(url)
+        store.migrate()
+        roster = roster or (root / "demo" / "roster.csv" if identity == "open" else None)
+        if roster is not None and roster.is_file():
+            click.echo(_load_roster(store, root, roster, manifest))
+        store.close()
+    except (ServeError, StorageError, OSError, ValueError) as exc:
+        raise click.ClickException(str(exc)) from None
+    if identity == "open":
+        click.secho(OPEN_MODE_WARNING, fg="red", bold=True, err=True)
+    os.environ[CONFIG_ENV] = config.to_env()
+    click.echo(
+        f"serving the site and the records API on http://{host}:{port}/ "
+        f"({identity} identity, {Store.kind_of(url)})"
+    )
+    import uvicorn
+
+    if watch:
+        return _serve_watching(root, config, host, port, access_log)
+
+    uvicorn.run(
+        "builder.web.server:app_from_env",
+        factory=True,
+        host=host,
+        port=port,
+        workers=workers,
+        proxy_headers=False,
+        access_log=access_log,
+        log_level="info",
+        **uvicorn_options(config.server_limits),
+    )
+
+
+def _serve_watching(root: Path, config: Any, host: str, port: int, access_log: bool) -> None:
+    """`serve --watch`: one process, the app built here, a watcher thread rebuilding."""
+    import threading
+
+    import uvicorn
+
+    from builder.cli.watch import start_watching
+    from builder.web.preview import PreviewSite
+    from builder.web.server import build_app
+
+    preview = PreviewSite(Path(config.site_dir))
+    app = build_app(config, site_app=preview)
+    stop = threading.Event()
+    start_watching(root, f"http://{host}:{port}/", preview, app.state.records, stop)
+    try:
+        uvicorn.run(
+            app, host=host, port=port, proxy_headers=False, access_log=access_log,
+            log_level="info", **uvicorn_options(config.server_limits),
+        )  # fmt: skip
+    finally:
+        stop.set()
+
+
+def _rate_limits(root: Path) -> dict[str, Any]:
+    """The `rate_limits` setting of mkdocs.yml (empty, so the defaults, without one)."""
+    from builder.config import ConfigError, load_settings
+
+    try:
+        return dict(load_settings(root).rate_limits)
+    except ConfigError:
+        return {}
+
+
+def _load_roster(store: Store, root: Path, path: Path, manifest_path: Path) -> str:
+    """Import a roster CSV (all or nothing, history kept) before serving; a summary line."""
+    from builder.course.manifest import read_manifest
+    from builder.store.queries import import_roster
+
+    roles = list(read_manifest(manifest_path)["roles"])
+    read = load_roster(root, path, roles, None, None)
+    changes = import_roster(store, read.rows, dt.date.today())
+    added = sum(c.kind == "add" for c in changes)
+    updated = sum(c.kind == "update" for c in changes)
+    return f"roster {path}: {added} added, {updated} updated, {len(changes)} people"
+
+
+def _site(root: Path, host: str, port: int, no_build: bool) -> tuple[str | None, Path]:
+    """(site dir, manifest path): built now, or the existing ones with --no-build."""
+    manifest = root / ".trustpath" / "manifest.json"
+    if no_build:
+        site = root / "site"
+        return (str(site) if site.is_dir() else None), manifest
+    from builder.site.build import SiteBuildError, build_site
+
+    try:
+        built = build_site(root, site_url=f"http://{host}:{port}/")
+    except SiteBuildError as exc:
+        raise click.ClickException(str(exc)) from None
+    for line in built.warnings:  # content warnings inform; they never stop serving
+        click.echo(line, err=True)
+    return str(built.site_dir), built.manifest_path

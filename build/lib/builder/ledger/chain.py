@@ -1,0 +1,158 @@
+"""The hash-chained ledger: canonical payloads, the chain hash, verification against an anchor.
+
+Every attempt, acknowledgement and feedback is one ledger row with a gapless `seq` (1, 2, …).
+Its `payload` is canonical JSON: `json.dumps(obj, sort_keys=True, separators=(",", ":"),
+ensure_ascii=False, allow_nan=False)`, stored as text. The payload repeats the row's kind,
+client id, person id, module and recorded_at, so those columns are covered by the hash too.
+
+The chain hash of row `seq` is the lowercase hex SHA-256 of these bytes:
+
+    b"trustpath-ledger-v1" 0x00 ascii(decimal seq) 0x00 ascii(prev_hash) 0x00 utf8(payload)
+
+where `prev_hash` is the previous row's hash (64 lowercase hex digits) and, for seq 1, 64
+zeros (`GENESIS`). Changing any byte of any row changes its hash and breaks the link to the
+next row. Rewriting the whole chain after an edit, or cutting rows off the end, is caught only
+against an anchor kept outside the database: `trustpath records head` prints `SEQ:HASH`, and
+`trustpath records verify --head SEQ:HASH` checks the ledger still reaches it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+
+HASH_TAG = b"trustpath-ledger-v1"
+GENESIS = "0" * 64
+KINDS = ("attempt", "ack", "feedback")
+_ANCHOR = re.compile(r"^(\d+):([0-9a-f]{64})$")
+
+
+def canonical_json(obj: Any) -> str:
+    """The one text form of a payload that gets hashed."""
+    return json.dumps(
+        obj, sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False
+    )
+
+
+def chain_hash(seq: int, prev_hash: str, payload: str) -> str:
+    """sha256(tag ‖ 0x00 ‖ seq ‖ 0x00 ‖ prev_hash ‖ 0x00 ‖ payload), lowercase hex."""
+    digest = hashlib.sha256(HASH_TAG)
+    digest.update(
+        b"\x00" + str(seq).encode("ascii") + b"\x00" + prev_hash.encode("ascii") + b"\x00"
+    )
+    digest.update(payload.encode("utf-8"))
+    return digest.hexdigest()
+
+
+@dataclass(frozen=True)
+class Head:
+    """The last row of the chain (seq 0 and GENESIS for an empty ledger)."""
+
+    seq: int
+    hash: str
+
+    def __str__(self) -> str:
+        return f"{self.seq}:{self.hash}"
+
+
+def parse_anchor(text: str) -> Head:
+    """`SEQ:HASH` as printed by `records head`; ValueError otherwise."""
+    match = _ANCHOR.match(text.strip().lower())
+    if not match:
+        raise ValueError(f"'{text}' is not SEQ:HASH (a number, a colon, 64 hex digits)")
+    return Head(int(match.group(1)), match.group(2))
+
+
+@dataclass(frozen=True)
+class LedgerRow:
+    """One stored row, as verification reads it."""
+
+    seq: int
+    kind: str
+    client_id: str
+    recorded_at: str
+    person_id: str | None
+    module: str | None
+    payload: str
+    prev_hash: str
+    hash: str
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """The result of verifying the chain: ok, or the first bad seq and why."""
+
+    ok: bool
+    head: Head
+    rows: int
+    bad_seq: int | None = None
+    reason: str = ""
+
+    def __str__(self) -> str:
+        if self.ok:
+            return f"ledger ok: {self.rows} rows, head {self.head}"
+        return f"ledger broken at seq {self.bad_seq}: {self.reason}"
+
+
+def _row_problem(row: LedgerRow, expected_seq: int, prev_hash: str) -> str | None:
+    if row.seq != expected_seq:
+        return f"seq {expected_seq} is missing (the next row is seq {row.seq})"
+    if row.prev_hash != prev_hash:
+        return "prev_hash does not match the hash of the row before"
+    if chain_hash(row.seq, row.prev_hash, row.payload) != row.hash:
+        return "hash does not match the row's content (the row was changed)"
+    try:
+        body = json.loads(row.payload)
+    except ValueError:
+        return "payload is not JSON"
+    if not isinstance(body, dict):
+        return "payload is not a JSON object"
+    if canonical_json(body) != row.payload:
+        return "payload is not in canonical form"
+    columns = {
+        "kind": row.kind,
+        "id": row.client_id,
+        "recorded_at": row.recorded_at,
+        "person": row.person_id,
+        "module": row.module,
+    }
+    for key, value in columns.items():
+        if body.get(key) != value:
+            return f"column '{key}' ({value!r}) differs from the payload ({body.get(key)!r})"
+    return None
+
+
+def verify_rows(rows: Iterable[LedgerRow], anchor: Head | None = None) -> Verdict:
+    """Walk the chain in seq order; the first problem wins. Checks the anchor when given."""
+    prev_hash, expected, count = GENESIS, 1, 0
+    anchor_seen = anchor is None or anchor.seq == 0
+    for row in rows:
+        problem = _row_problem(row, expected, prev_hash)
+        if problem:
+            return Verdict(False, Head(expected - 1, prev_hash), count, expected, problem)
+        if anchor is not None and row.seq == anchor.seq:
+            if row.hash != anchor.hash:
+                return Verdict(
+                    False,
+                    Head(row.seq, row.hash),
+                    count,
+                    row.seq,
+                    f"hash differs from the anchor {anchor} (history was rewritten)",
+                )
+            anchor_seen = True
+        prev_hash, expected, count = row.hash, expected + 1, count + 1
+    head = Head(expected - 1, prev_hash)
+    if not anchor_seen and anchor is not None:
+        return Verdict(
+            False,
+            head,
+            count,
+            head.seq + 1,
+            f"the ledger ends at seq {head.seq} but the anchor names seq {anchor.seq}: "
+            "rows were cut off the end",
+        )
+    return Verdict(True, head, count)

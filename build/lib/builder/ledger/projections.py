@@ -1,0 +1,167 @@
+"""Projections: the typed rows reports read, as pure functions of ledger entries.
+
+Every table other than `ledger` and the personal data in `people` is a projection: the writer
+inserts the rows these functions give in the same transaction as the entry, and
+`trustpath records verify` runs the same functions over the whole chain and compares. So a
+projection row that differs, is missing or has no ledger entry is found, and the reports never
+count a record the chain does not hold.
+
+| ledger kind   | projection rows                                                      |
+|---------------|----------------------------------------------------------------------|
+| `attempt`     | one `attempts` row (and `attempt_answers` rows, one per question)    |
+| `ack`         | one `acknowledgements` row                                           |
+| `feedback`    | one `feedback` row (person left out when anonymous)                  |
+| `roster`      | one `roster_history` row per changed field                           |
+| `publication` | one `module_versions` row for the first entry of a module version    |
+| `link_revocation` | one `link_revocations` row: the person's new link epoch          |
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterator
+from typing import Any
+
+PROJECTED = {
+    "attempt": "attempts",
+    "ack": "acknowledgements",
+    "feedback": "feedback",
+    "roster": "roster_history",
+    "publication": "module_versions",
+    "link_revocation": "link_revocations",
+}
+# The roster fields a `roster` entry may carry: never a name or an email (DESIGN §11).
+ROSTER_FIELDS = frozenset(
+    {
+        "department",
+        "title",
+        "manager",
+        "roles",
+        "start_date",
+        "end_date",
+        "status",
+        "employment",
+        "note",
+    }
+)
+
+
+def email_commitment(salt: str, email: str) -> str:
+    """sha256(salt ‖ normalised email), hex: ties a roster entry to an email without holding it.
+
+    `salt` is the hex of 16 random bytes kept in the person's `people` row; erasing the salt
+    and the email leaves the commitment in the chain unlinkable (DESIGN §11).
+    """
+    return hashlib.sha256(bytes.fromhex(salt) + email.encode("utf-8")).hexdigest()
+
+
+def project(
+    seq: int, recorded_at: str, payload: dict[str, Any]
+) -> Iterator[tuple[str, dict[str, Any]]]:
+    """(table, row) pairs that the entry at `seq` projects to (see the table above)."""
+    kind = payload.get("kind")
+    person = payload.get("person")
+    if kind == "attempt":
+        yield (
+            "attempts",
+            {
+                "seq": seq,
+                "attempt_id": payload["id"],
+                "person_id": person,
+                "module": payload["module"],
+                "version": payload["version"],
+                "content_sha256": payload["content_sha256"],
+                "score": payload["score"],
+                "passed": bool(payload["passed"]),
+                "started_at": payload.get("started_at"),
+                "recorded_at": recorded_at,
+            },
+        )
+        for row in project_answers(seq, payload):
+            yield "attempt_answers", row
+    elif kind == "ack":
+        yield (
+            "acknowledgements",
+            {
+                "seq": seq,
+                "ack_id": payload["id"],
+                "person_id": person,
+                "module": payload["module"],
+                "version": payload["version"],
+                "statement_sha256": payload["statement_sha256"],
+                "recorded_at": recorded_at,
+            },
+        )
+    elif kind == "feedback":
+        anonymous = bool(payload.get("anonymous"))
+        yield (
+            "feedback",
+            {
+                "seq": seq,
+                "feedback_id": payload["id"],
+                "person_id": None if anonymous else person,
+                "module": payload["module"],
+                "version": payload["version"],
+                "kind": payload["feedback_kind"],
+                "anonymous": anonymous,
+                "text": payload["text"],
+                "recorded_at": recorded_at,
+            },
+        )
+    elif kind == "roster":
+        effective = payload["effective"]
+        previous = payload.get("previous") or {}
+        changed_at = payload.get("imported_at") or recorded_at
+        for name, value in sorted(payload["fields"].items()):
+            yield (
+                "roster_history",
+                {
+                    "seq": seq,
+                    "person_id": person,
+                    "field": name,
+                    "old_value": previous.get(name, ""),
+                    "new_value": value,
+                    "effective_on": effective,
+                    "changed_at": changed_at,
+                },
+            )
+    elif kind == "link_revocation":
+        yield (
+            "link_revocations",
+            {
+                "seq": seq,
+                "revocation_id": payload["id"],
+                "person_id": person,
+                "epoch": payload["epoch"],
+                "reason": payload["reason"],
+                "recorded_at": recorded_at,
+            },
+        )
+    elif kind == "publication":
+        yield (
+            "module_versions",
+            {
+                "module": payload["module"],
+                "version": payload["version"],
+                "content_sha256": payload["content_sha256"],
+                "first_seen_at": payload.get("first_seen_at") or recorded_at,
+            },
+        )
+
+
+def project_answers(seq: int, payload: dict[str, Any]) -> list[dict[str, Any]]:
+    """The `attempt_answers` rows of an attempt entry: one per graded question."""
+    rows = []
+    for q in payload.get("questions") or ():
+        if isinstance(q, dict):
+            rows.append(
+                {
+                    "seq": seq,
+                    "question": str(q.get("id")),
+                    "module": payload.get("module"),
+                    "version": int(payload.get("version") or 0),
+                    "selected": ";".join(sorted(str(c) for c in q.get("selected") or ())),
+                    "correct": bool(q.get("correct")),
+                }
+            )
+    return rows

@@ -1,0 +1,290 @@
+"""The due engine: who must take which module by when (DESIGN §8). Pure: no DB, no web.
+
+Rules, for each active person on the roster and each trackable module on their roles' paths:
+
+* onboarding: due `start + onboarding_days`; a module that arrives with a role change is due
+  `change date + onboarding_days` (rule `role-change`);
+* annual / semiannual / quarterly: due 12 / 6 / 3 months after the last completion, the first
+  time at onboarding;
+* retrain: with `retrain_on_change`, a completion of an older version no longer counts; the
+  module is due `grace_days` after the new version was first seen (or earlier if the old
+  completion's recurrence comes first);
+* offboarding: an offboarding-only module is due on the end date; a module that also lists
+  `offboarding` must be current by the end date;
+* people on leave or exempt are listed apart with their reason; leavers are not counted after
+  their end date, people who have not started yet not before their start date.
+
+Each item has a `due` date: the next date it is due (for a one-off module already done, the
+date it was due) and a status: `overdue` after that date, `due_soon` within `due_soon_days`
+(14) of it, `upcoming` later, `done` when completed and not due again within that window.
+
+A module is completed by a passing attempt (quiz), an acknowledgement (acknowledge), or both
+when it has both (the later of the two is the completion date). A module with neither cannot
+be completed by any record: it is not tracked and produces no item.
+"""
+
+from __future__ import annotations
+
+import calendar
+import datetime as dt
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import NamedTuple
+
+from builder.course.model import RECURRENCE_MONTHS, Course, CourseModule
+
+STATUSES = ("overdue", "due_soon", "upcoming", "done")
+
+
+@dataclass(frozen=True)
+class RoleSpan:
+    """The roles a person holds from `since` until the next span."""
+
+    since: dt.date
+    roles: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Person:
+    person_id: str
+    email: str
+    name: str
+    department: str
+    roles: tuple[str, ...]
+    start_date: dt.date
+    end_date: dt.date | None = None
+    status: str = "active"  # active | leave | exempt
+    note: str = ""
+    employment: str = "employee"
+    role_history: tuple[RoleSpan, ...] = ()  # oldest first; empty: `roles` since start_date
+
+
+class Completion(NamedTuple):
+    """The latest record of one kind ("pass" or "ack") for one module version."""
+
+    version: int
+    kind: str
+    on: dt.date
+
+
+Completions = Mapping[tuple[str, str], Sequence[Completion]]  # (person_id, module) -> records
+FirstSeen = Mapping[tuple[str, int], dt.date]  # (module, version) -> first published
+
+
+@dataclass(slots=True)
+class DueItem:
+    person_id: str
+    email: str
+    name: str
+    department: str
+    module: str
+    version: int
+    rule: str  # onboarding | role-change | annual | semiannual | quarterly | retrain | offboarding
+    due: dt.date
+    status: str
+    completed: dt.date | None = None
+
+
+@dataclass(frozen=True)
+class Excused:
+    person_id: str
+    email: str
+    name: str
+    department: str
+    status: str  # leave | exempt
+    reason: str
+
+
+@dataclass
+class DueReport:
+    as_of: dt.date
+    items: list[DueItem] = field(default_factory=list)
+    excused: list[Excused] = field(default_factory=list)
+
+
+def add_months(day: dt.date, months: int) -> dt.date:
+    """`day` plus whole months, clamped to the month's last day (31 Jan + 1 → 28/29 Feb)."""
+    index = day.month - 1 + months
+    year, month = day.year + index // 12, index % 12 + 1
+    return dt.date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
+
+
+def status_of(due: dt.date, as_of: dt.date, soon_days: int) -> str:
+    """overdue after the due date, due_soon within `soon_days` of it, else upcoming."""
+    if due < as_of:
+        return "overdue"
+    if (due - as_of).days <= soon_days:
+        return "due_soon"
+    return "upcoming"
+
+
+def spans_of(person: Person, as_of: dt.date) -> list[RoleSpan]:
+    """The person's role spans that have begun by `as_of`, oldest first."""
+    history = person.role_history or (RoleSpan(person.start_date, person.roles),)
+    spans = sorted((s for s in history if s.since <= as_of), key=lambda s: s.since)
+    return spans or [RoleSpan(person.start_date, person.roles)]
+
+
+def completed_on(
+    module: CourseModule, records: Iterable[Completion]
+) -> tuple[dt.date | None, dt.date | None]:
+    """(latest completion counting for the current version, latest completion of any version)."""
+    if not records:
+        return None, None
+    passes: dict[int, dt.date] = {}
+    acks: dict[int, dt.date] = {}
+    for rec in records:
+        target = passes if rec.kind == "pass" else acks if rec.kind == "ack" else None
+        if target is not None and (rec.version not in target or rec.on > target[rec.version]):
+            target[rec.version] = rec.on
+    current: dt.date | None = None
+    latest: dt.date | None = None
+    for version in set(passes) | set(acks):
+        if (module.has_quiz and version not in passes) or (module.has_ack and version not in acks):
+            continue
+        day = max(d for d in (passes.get(version), acks.get(version)) if d is not None)
+        latest = day if latest is None or day > latest else latest
+        counts = version >= module.version or not module.retrain_on_change
+        if counts and (current is None or day > current):
+            current = day
+    return current, latest
+
+
+def due_item(
+    person: Person,
+    module: CourseModule,
+    assigned: dt.date,
+    records: Sequence[Completion],
+    course: Course,
+    first_seen: FirstSeen,
+    as_of: dt.date,
+) -> DueItem | None:
+    """One person's item for one module, or None when nothing is (or will be) due."""
+    soon = course.due_soon_days
+    rule = "onboarding" if assigned <= person.start_date else "role-change"
+    initial = assigned + course.onboarding_window
+    current, latest = completed_on(module, records)
+    months = RECURRENCE_MONTHS.get(module.recurrence or "")
+    completed = current
+    if module.offboarding_only:
+        if person.end_date is None:
+            return None
+        rule, due = "offboarding", person.end_date
+        status = "done" if current is not None else status_of(due, as_of, soon)
+    elif current is not None and months:
+        rule, due = module.recurrence or rule, add_months(current, months)
+        status = "done" if (due - as_of).days > soon else status_of(due, as_of, soon)
+    elif current is not None:
+        due, status = initial, "done"
+    elif latest is not None:  # an older version was completed: retraining
+        published = first_seen.get((module.id, module.version)) or course.built_at or as_of
+        rule, due = "retrain", max(published + course.grace_window, initial)
+        if months and add_months(latest, months) < due:
+            rule, due = module.recurrence or rule, add_months(latest, months)
+        completed = None
+        status = status_of(due, as_of, soon)
+    else:
+        due, status = initial, status_of(initial, as_of, soon)
+    leaving = person.end_date is not None and "offboarding" in module.when
+    if leaving and completed is None and person.end_date is not None and person.end_date < due:
+        rule, due, status = "offboarding", person.end_date, status_of(person.end_date, as_of, soon)
+    return DueItem(
+        person.person_id,
+        person.email,
+        person.name,
+        person.department,
+        module.id,
+        module.version,
+        rule,
+        due,
+        status,
+        completed,
+    )
+
+
+class PathCache:
+    """Per roles tuple: the set of module ids and the trackable modules in path order."""
+
+    def __init__(self, course: Course) -> None:
+        self.course = course
+        self.sets: dict[tuple[str, ...], frozenset[str]] = {}
+        self.ordered: dict[tuple[str, ...], tuple[CourseModule, ...]] = {}
+
+    def ids(self, roles: tuple[str, ...]) -> frozenset[str]:
+        if roles not in self.sets:
+            self.sets[roles] = frozenset(self.course.path_of(roles))
+        return self.sets[roles]
+
+    def modules(self, roles: tuple[str, ...]) -> tuple[CourseModule, ...]:
+        if roles not in self.ordered:
+            found = (self.course.modules.get(mid) for mid in self.course.path_of(roles))
+            self.ordered[roles] = tuple(m for m in found if m is not None and m.trackable)
+        return self.ordered[roles]
+
+
+def person_items(
+    person: Person,
+    course: Course,
+    completions: Completions,
+    first_seen: FirstSeen,
+    as_of: dt.date,
+    cache: PathCache | None = None,
+) -> list[DueItem]:
+    """Every item of one person, path order, ignoring leave, exemption and end date."""
+    paths = cache or PathCache(course)
+    spans = spans_of(person, as_of)
+    items: list[DueItem] = []
+    for module in paths.modules(spans[-1].roles):
+        assigned = spans[-1].since
+        for span in reversed(spans[:-1]):  # how long has the module been on the path?
+            if module.id not in paths.ids(span.roles):
+                break
+            assigned = span.since
+        assigned = max(assigned, person.start_date)
+        item = due_item(
+            person,
+            module,
+            assigned,
+            completions.get((person.person_id, module.id), ()),
+            course,
+            first_seen,
+            as_of,
+        )
+        if item is not None:
+            items.append(item)
+    return items
+
+
+def due_items(
+    people: Iterable[Person],
+    course: Course,
+    completions: Completions,
+    first_seen: FirstSeen,
+    as_of: dt.date,
+) -> DueReport:
+    """Items of everyone counted on `as_of`, and the people on leave or exempt."""
+    report = DueReport(as_of=as_of)
+    cache = PathCache(course)
+    for person in people:
+        if person.start_date > as_of or (person.end_date is not None and person.end_date < as_of):
+            continue
+        if person.status in ("leave", "exempt"):
+            report.excused.append(
+                Excused(
+                    person.person_id,
+                    person.email,
+                    person.name,
+                    person.department,
+                    person.status,
+                    person.note,
+                )
+            )
+            continue
+        report.items.extend(person_items(person, course, completions, first_seen, as_of, cache))
+    return report
+
+
+def sort_items(items: Iterable[DueItem]) -> list[DueItem]:
+    """Most urgent first: by status (overdue first), then due date, email and module."""
+    order = {s: n for n, s in enumerate(STATUSES)}
+    return sorted(items, key=lambda i: (order[i.status], i.due, i.email, i.module))

@@ -1,0 +1,1 @@
+"""The records service: grading, identity, the hash-chained ledger, storage, `serve`."""
