@@ -103,7 +103,8 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
         f"{p}@example.com,{p.title()} Example,Operations,operator,{today},,active,employee\n"
         for p in PEOPLE
     )
-    roster = "email,name,department,roles,start_date,end_date,status,employment\n" + rows
+    leaver = f"uma@example.com,Uma Leaving,Operations,operator,{today},{today + dt.timedelta(days=10)},active,employee\n"
+    roster = "email,name,department,roles,start_date,end_date,status,employment\n" + rows + leaver
     import_roster(store, parse_roster(roster, {"everyone", "operator"}, source="r.csv"), today)
     serve = ServeConfig(
         database_url=database, manifest_path=str(built.manifest_path), site_dir=str(built.site_dir)
@@ -381,10 +382,50 @@ def test_my_training_counts_what_the_reports_count(page: Any, site: Site) -> Non
     assert me.get_by_role("link", name="Leaving the company").count() == 0
     page.goto(site.url + "ops/leaving/")
     expect(page.locator(".trustpath-status-line .trustpath-status")).to_have_text("When you leave")
-    due = page.locator('.trustpath-status[data-module="intro"] time')
     page.goto(site.url + "paths/operator/")
+    due = page.locator('.trustpath-status[data-module="intro"] time')
     onboarding = site.today + dt.timedelta(days=30)  # a day in Pacific/Auckland
     assert due.get_attribute("datetime") == onboarding.isoformat()
+    # once an end date is on the roster, the offboarding module counts, due that day
+    other = new_page(site)
+    try:
+        signed_in(other, "uma@example.com")
+        other.goto(site.url + "my-training/")
+        expect(other.locator("#trustpath-me")).to_contain_text("0 of 4 modules done")
+        leaving = other.locator('#trustpath-me tr:has-text("Leaving the company") time')
+        assert leaving.get_attribute("datetime") == (site.today + dt.timedelta(days=10)).isoformat()
+    finally:
+        other.context.close()
+
+
+def test_keyboard_alone_acknowledges_and_sends_feedback(page: Any, site: Site) -> None:
+    signed_in(page, "ned@example.com")
+    page.goto(site.url + "ops/on-call/")
+    expect(page.locator("#trustpath-banner")).to_contain_text("Signed in as ned@example.com")
+    tab_to(page, ".trustpath-ack button")
+    page.keyboard.press("Enter")
+    expect(page.locator(".trustpath-ack-status")).to_contain_text("Acknowledged on")
+    tab_to(page, "#tp-fb-kind")
+    page.keyboard.press("ArrowDown")  # Suggestion
+    tab_to(page, "#tp-fb-text")
+    page.keyboard.type("Please add the pager's phone number.")
+    tab_to(page, "#tp-fb-anon")
+    page.keyboard.press("Space")
+    tab_to(page, ".trustpath-feedback button[type=submit]")
+    page.keyboard.press("Enter")
+    expect(page.locator(".trustpath-feedback-status")).to_have_text(
+        "Thank you: your message was sent."
+    )
+    assert site.errors == []
+
+
+def tab_to(page: Any, selector: str, limit: int = 80) -> None:
+    """Press Tab until the element matching `selector` has the focus."""
+    for _ in range(limit):
+        page.keyboard.press("Tab")
+        if page.evaluate("s => document.activeElement.matches(s)", selector):
+            return
+    raise AssertionError(f"Tab never reached {selector}")
 
 
 @pytest.mark.parametrize("width", [390, 1280])

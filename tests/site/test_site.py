@@ -169,15 +169,19 @@ def test_pages_pass_settings_and_load_no_third_party_assets(built: BuiltSite) ->
         )
 
 
-def test_widget_scripts_and_styles_stay_under_32_kb() -> None:
+def test_widget_scripts_and_styles_stay_under_44_kb() -> None:
     # The budget was 20 KB for the first wave; the second adds the signed-in banner with its
-    # switch prompt (issue 15) and quiz draws, retry times and local shuffling (issue 11).
+    # switch prompt (issue 15) and quiz draws, retry times and local shuffling (issue 11),
+    # then (issue 14, 32 -> 44 KB) the employee's home with progress and the next module,
+    # live status with what is left, identity-safe queue and resets, drafts, remembered
+    # acknowledgements, skip links and the reflowing tables. 40 KB raw is 12 KB gzipped,
+    # a third of Material's bundle (35 KB gzipped); no build step, so no minifier.
     assets = [
         p for p in (THEME_DIR / "assets" / "trustpath").iterdir() if p.suffix in (".js", ".css")
     ]
     assert {p.name for p in assets} >= {"api.js", "quiz.js", "ack.js", "feedback.js", "status.js"}
     total = sum(p.stat().st_size for p in assets)
-    assert total < 32_000, f"widgets weigh {total} bytes"
+    assert total < 44_000, f"widgets weigh {total} bytes"
 
 
 def test_build_fails_listing_every_content_error(tmp_path: Path) -> None:
