@@ -103,7 +103,8 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
         f"{p}@example.com,{p.title()} Example,Operations,operator,{today},,active,employee\n"
         for p in PEOPLE
     )
-    leaver = f"uma@example.com,Uma Leaving,Operations,operator,{today},{today + dt.timedelta(days=10)},active,employee\n"
+    ends = today + dt.timedelta(days=10)
+    leaver = f"uma@example.com,Uma Leaving,Operations,operator,{today},{ends},active,employee\n"
     roster = "email,name,department,roles,start_date,end_date,status,employment\n" + rows + leaver
     import_roster(store, parse_roster(roster, {"everyone", "operator"}, source="r.csv"), today)
     serve = ServeConfig(
