@@ -84,7 +84,7 @@
     }, () => {});
   };
   /* After a pass: a button to the next module of the person's path. */
-  const nextButton = (form) => Promise.all([TP.me(true), TP.course()]).then(([res, course]) => {
+  const nextButton = (form) => Promise.all([TP.me(), TP.course()]).then(([res, course]) => {
     const mods = (res.ok && res.data.modules) || {}, info = course.modules || {};
     const next = Object.keys(mods).find((id) => id !== form.dataset.module && mods[id].status !== "done" && info[id]);
     const box = $(form, ".trustpath-quiz-result");
