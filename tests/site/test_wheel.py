@@ -4,6 +4,7 @@ a project made by `trustpath init` with the widgets the plugin brings (issue 14,
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -27,8 +28,15 @@ def test_a_wheel_in_a_fresh_venv_builds_an_initialised_project(
     assert not outside.is_relative_to(REPO)
     env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "VIRTUAL_ENV")}
     env.update(NO_MKDOCS_2_WARNING="1", NO_COLOR="1", PIP_DISABLE_PIP_VERSION_CHECK="1")
+    # the package's sources, copied: setuptools writes build/ beside the sources it builds
+    source = outside / "source"
+    source.mkdir()
+    for name in ("pyproject.toml", "README.md", "LICENSE"):
+        shutil.copy(REPO / name, source / name)
+    shutil.copytree(REPO / "builder", source / "builder",
+                    ignore=shutil.ignore_patterns("__pycache__"))  # fmt: skip
     wheels = outside / "wheels"
-    run([sys.executable, "-m", "pip", "wheel", "--no-deps", "-q", "-w", str(wheels), str(REPO)],
+    run([sys.executable, "-m", "pip", "wheel", "--no-deps", "-q", "-w", str(wheels), str(source)],
         outside, env)  # fmt: skip
     (wheel,) = wheels.glob("trustpath-*.whl")
     venv = outside / "venv"

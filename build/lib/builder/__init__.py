@@ -1,5 +1,0 @@
-"""TrustPath: SOC 2 employee training as code."""
-
-from __future__ import annotations
-
-__version__ = "0.1.0"

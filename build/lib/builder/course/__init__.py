@@ -1,5 +1,0 @@
-"""What a build produces and the records service runs on: the course manifest, the typed
-course read from it, and server-side grading (domain errors with codes, no HTTP statuses).
-
-Imports `builder.coverage.gate`, `builder.curriculum` and the base modules.
-"""

@@ -1,1 +1,0 @@
-"""Reminders and digests: who gets what, templates, channels. Works from the built course."""

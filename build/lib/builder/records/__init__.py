@@ -1,1 +1,0 @@
-"""The records service: grading, identity, the hash-chained ledger, storage, `serve`."""
