@@ -45,8 +45,24 @@ lint: test-deps
 	$(BIN)/mypy
 	$(BIN)/lint-imports
 
+# The demo serves the admin side too: the reports API and the dashboard need an admin token.
+# Yours ($TRUSTPATH_ADMIN_TOKEN) when set, else one made once and kept in .trustpath/ (not
+# in git); either way the next lines say which, and how to fetch the dashboard with it.
+DEMO_TOKEN := .trustpath/demo-admin-token
+
 serve: setup
-	$(BIN)/trustpath serve --host $(HOST) --port $(PORT)
+	@mkdir -p .trustpath; \
+	if [ -n "$$TRUSTPATH_ADMIN_TOKEN" ]; then \
+	  token="$$TRUSTPATH_ADMIN_TOKEN"; shown='$$TRUSTPATH_ADMIN_TOKEN'; \
+	  echo "admin token: yours, from \$$TRUSTPATH_ADMIN_TOKEN"; \
+	else \
+	  [ -s $(DEMO_TOKEN) ] || (umask 077 && $(BIN)/python -c \
+	    'import secrets; print(secrets.token_hex(32))' > $(DEMO_TOKEN)); \
+	  token="$$(cat $(DEMO_TOKEN))"; shown="$$token"; \
+	  echo "demo admin token (kept in $(DEMO_TOKEN); set TRUSTPATH_ADMIN_TOKEN to use your own): $$token"; \
+	fi; \
+	echo "dashboard: curl -H \"Authorization: Bearer $$shown\" -o report.html http://$(HOST):$(PORT)/api/reports/dashboard"; \
+	TRUSTPATH_ADMIN_TOKEN="$$token" exec $(BIN)/trustpath serve --host $(HOST) --port $(PORT)
 
 build: setup
 	$(BIN)/trustpath build

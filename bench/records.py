@@ -177,13 +177,44 @@ def start(
     raise SystemExit(f"{target} did not start")
 
 
+# A fixed TRUSTPATH_SECRET for the bench server, so this script can sign draws as it would.
+SECRET = "ce77ec6c46d5c47c1ff100f15fcaf3e16d495b1e406b0f10a851b07fd8c0d96f"
+PER_RUN = 60_000  # attempts written per wrk run: more than a run sends
+
+
+def requests_file(run: int, count: int = PER_RUN) -> Path:
+    """`count` attempts for the wrk script, each its own person's with a draw signed for them
+    as the service would issue it (TRUSTPATH_SECRET = SECRET): "EMAIL<TAB>BODY" lines."""
+    from builder.records.draws import DrawClaims, DrawSigner, draw_key
+
+    path = Path(tempfile.gettempdir()) / f"trustpath-bench-attempts-{os.getpid()}-{run}.txt"
+    if path.exists():
+        return path
+    signer = DrawSigner(draw_key(SECRET.encode()))
+    expires = int(time.time()) + 86_400
+    answers = {"q1": ["b"], "q2": ["x", "y"], "q3": ["false"]}
+    with path.open("w") as out:
+        for n in range(count):
+            email = f"b{run}-{n}@example.com"
+            claims = DrawClaims("bench", 1, signer.person(email), ("q1", "q2", "q3"), n, 0, expires)
+            body = {
+                "attempt_id": f"{run:08x}-{n >> 16 & 0xFFFF:04x}-4000-8000-{n:012x}",
+                "module": "bench",
+                "version": 1,
+                "answers": answers,
+                "draw": signer.sign(claims),
+            }
+            out.write(f"{email}\t{json.dumps(body, separators=(',', ':'))}\n")
+    return path
+
+
 def wrk(url: str, seconds: int, script: Path | None = None, run: int = 0) -> dict[str, float]:
     cmd = ["wrk", "-t2", f"-c{CONNECTIONS}", f"-d{seconds}s", "--latency", "--timeout", "10s"]
     if script:
         cmd += ["-s", str(script)]
     cmd.append(url)
     if script:
-        cmd += ["--", str(run)]
+        cmd += ["--", str(run), str(requests_file(run))]
     out = subprocess.run(cmd, capture_output=True, text=True, check=True).stdout
     figures = {"rps": float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))}  # type: ignore[union-attr]
     tp = re.search(r"TP created=(\d+) others=(\d+) p50_us=(\d+) p99_us=(\d+)", out)
@@ -210,7 +241,7 @@ def attempts_run(
     config = ServeConfig(
         database_url=url, manifest_path=str(path), rate_limits=COUNT_ONLY, hardening=hardening
     )
-    env = {"TRUSTPATH_SERVE_CONFIG": config.to_env()}
+    env = {"TRUSTPATH_SERVE_CONFIG": config.to_env(), "TRUSTPATH_SECRET": SECRET}
     port = free_port()
     http = GUARDED if hardening else "httptools"
     proc = start("builder.web.server:app_from_env", port, env, workers, factory=True, http=http)
@@ -229,7 +260,7 @@ def attempts_run(
     return figures
 
 
-ADMIN_TOKEN = "bench-admin-token"
+ADMIN_TOKEN = "f3a9c2e17b5d4086" * 4  # 64 hex digits: `serve` refuses weaker tokens
 
 
 def large_ledger(url: str, rows: int, people: int) -> None:
@@ -281,6 +312,7 @@ def dashboard_run(
     env = {
         "TRUSTPATH_SERVE_CONFIG": ServeConfig(database_url=url, manifest_path=str(path)).to_env(),
         "TRUSTPATH_ADMIN_TOKEN": ADMIN_TOKEN,
+        "TRUSTPATH_SECRET": SECRET,
     }
     port = free_port()
     proc = start("builder.web.server:app_from_env", port, env, workers, factory=True)

@@ -1,6 +1,8 @@
 -- wrk script: POST a unique, valid quiz attempt per request; count the 201s per thread.
--- Used by bench/records.py. Each thread numbers its own attempt ids. The path is the URL's, so
--- the bare route can be driven with the very same requests.
+-- Used by bench/records.py, which writes the requests to a file first (args[2]): one line per
+-- attempt, "EMAIL<TAB>BODY", each body carrying a draw signed for its person, as the service
+-- would issue it (a draw serves one attempt). Thread N sends lines N, N+T, N+2T, … The path
+-- is the URL's, so the bare route can be driven with the very same requests.
 local threads = {}
 local next_tid = 1
 
@@ -11,19 +13,24 @@ function setup(thread)
 end
 
 function init(args)
-  counter = 0
   created = 0
   others = 0
-  run = tonumber(args[1] or "0")
+  lines = {}
+  local n = 0
+  for line in io.lines(args[2]) do
+    n = n + 1
+    if (n - 1) % 2 == (tid - 1) % 2 then table.insert(lines, line) end
+  end
+  counter = 0
 end
 
 function request()
   counter = counter + 1
-  local id = string.format("%08x-%04x-4000-8000-%012x", run, tid, counter)
-  local body = '{"attempt_id":"' .. id .. '","module":"bench","version":1,'
-    .. '"answers":{"q1":["b"],"q2":["x","y"],"q3":["false"]}}'
+  local line = lines[(counter - 1) % #lines + 1]
+  local tab = string.find(line, "\t", 1, true)
+  local email, body = string.sub(line, 1, tab - 1), string.sub(line, tab + 1)
   return wrk.format("POST", nil,
-    {["Content-Type"] = "application/json", ["X-TrustPath-User"] = "bench@example.com"}, body)
+    {["Content-Type"] = "application/json", ["X-TrustPath-User"] = email}, body)
 end
 
 function response(status, headers, body)

@@ -46,6 +46,11 @@ class Settings:
     site_name: str = ""  # mkdocs.yml's site_name (not a plugin option)
     site_url: str = ""  # mkdocs.yml's site_url (not a plugin option): the default xAPI org IRI
     rate_limits: dict[str, Any] = field(default_factory=dict)  # see builder/web/ratelimit.py
+    # The company profile: {name: value} cited by modules as `$company.name` (see
+    # builder/curriculum/profile.py); values are text or numbers.
+    company: dict[str, Any] = field(default_factory=dict)
+    # {from: ADDRESS, every_days: 7}: `trustpath records remind` (see builder/notify/)
+    reminders: dict[str, Any] = field(default_factory=dict)
     strict: bool = False  # content warnings fail `validate` and `build`, as errors do
     extra: dict[str, Any] = field(default_factory=dict)
 
@@ -186,6 +191,10 @@ def settings_from_options(
             f"mkdocs.yml: trustpath option 'colour' is '{values['colour']}', not a colour; "
             "write it as #rrggbb, such as '#0b5394' (quoted: YAML reads # as a comment)"
         )
+    if "company" in values:
+        _check_company(values["company"])
+    if "reminders" in values:
+        _check_reminders(values["reminders"])
     return Settings(
         root=root, docs_dir=docs_dir, site_dir=site_dir, site_name=site_name, site_url=site_url,
         **values,
@@ -202,6 +211,43 @@ def _date_option(name: str, value: Any) -> dt.date | None:
         except ValueError:
             pass
     raise ConfigError(f"mkdocs.yml: trustpath option '{name}' must be a date (YYYY-MM-DD)")
+
+
+_PROFILE_KEY = re.compile(r"[a-z][a-z0-9_]*")
+
+
+def _check_company(profile: dict[str, Any]) -> None:
+    """ConfigError unless the profile maps placeholder names to text or numbers."""
+    for key, value in profile.items():
+        if not isinstance(key, str) or not _PROFILE_KEY.fullmatch(key):
+            raise ConfigError(
+                f"mkdocs.yml: trustpath option 'company': key {key!r} is not a placeholder "
+                "name; use lowercase letters, digits and '_', starting with a letter "
+                "(e.g. security_contact)"
+            )
+        if isinstance(value, bool) or not isinstance(value, str | int | float):
+            raise ConfigError(
+                f"mkdocs.yml: trustpath option 'company': '{key}' must be text or a number "
+                f"(modules print it as written), not {type(value).__name__}"
+            )
+
+
+REMINDER_KEYS: dict[str, type] = {"from": str, "every_days": int}
+
+
+def _check_reminders(value: dict[str, Any]) -> None:
+    """ConfigError unless `reminders` is `{from: ADDRESS, every_days: N}` (both optional)."""
+    for key, item in value.items():
+        kind = REMINDER_KEYS.get(str(key))
+        if kind is None:
+            raise ConfigError(
+                f"mkdocs.yml: trustpath option 'reminders' has an unknown key '{key}'; "
+                "known: from, every_days"
+            )
+        wrong = not isinstance(item, kind) or isinstance(item, bool)
+        if wrong or (isinstance(item, int) and item < 1):
+            what = "an email address" if kind is str else "a whole number of days, at least 1"
+            raise ConfigError(f"mkdocs.yml: trustpath option 'reminders.{key}' must be {what}")
 
 
 def _check_timezone(name: str) -> None:

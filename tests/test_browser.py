@@ -369,6 +369,24 @@ def test_my_training_lists_the_signed_in_employees_modules(
     )
 
 
+def test_my_training_saves_the_persons_own_transcript(
+    page: playwright_api.Page, site: Site
+) -> None:
+    sign_in(page, site)
+    page.goto(site.url + "my-training/")
+    link = page.get_by_role("link", name="Download my transcript (printable HTML)")
+    playwright_api.expect(link).to_have_attribute("href", "/api/me/transcript")
+    with page.expect_download() as saved:
+        link.click()
+    download = saved.value
+    assert download.suggested_filename == "transcript.html"
+    text = Path(download.path()).read_text("utf-8")
+    assert "<h1>Training transcript</h1>" in text and f"Ada Lovelace &lt;{EMAIL}&gt;" in text
+    playwright_api.expect(page.locator("#trustpath-transcript-status")).to_have_text(
+        "Saved as transcript.html: open it to read or print."
+    )
+
+
 def test_token_link_is_stored_and_removed_from_the_address(
     page: playwright_api.Page, site: Site
 ) -> None:

@@ -15,6 +15,7 @@ from builder.course.grading import (
     grade_attempt,
     question_feedback,
 )
+from builder.web.errors import STATUS
 from tests.records_support import RIGHT, manifest
 
 
@@ -71,10 +72,10 @@ def test_unknown_question_and_choice_are_refused():
 def test_unknown_module_is_404_and_stale_version_409():
     with pytest.raises(UnknownModule) as exc:
         find_module(manifest(), "nope")
-    assert exc.value.status == 404
+    assert exc.value.code == "unknown_module" and STATUS[exc.value.code] == 404
     with pytest.raises(StaleVersion, match="reload the page") as stale:
         check_version(module(), 2)
-    assert stale.value.status == 409 and stale.value.code == "stale_version"
+    assert stale.value.code == "stale_version" and STATUS[stale.value.code] == 409
 
 
 @pytest.mark.parametrize(

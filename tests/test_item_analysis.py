@@ -119,9 +119,9 @@ def test_questions_report_carries_the_figures_over_first_attempts(database_url: 
     assert q1["attempts"] == 6 and q1["first_attempts"] == 5
     assert (q1["facility"], q1["discrimination"]) == (0.6, -0.804)
     assert q1["choices"] == [
-        {"id": "a", "share": 0.4, "correct": False},
-        {"id": "b", "share": 0.6, "correct": True},
-        {"id": "c", "share": 0.0, "correct": False},
+        {"id": "a", "text": "choice a", "share": 0.4, "correct": False},
+        {"id": "b", "text": "choice b", "share": 0.6, "correct": True},
+        {"id": "c", "text": "choice c", "share": 0.0, "correct": False},
     ]
     assert q1["flags"] == ["negative-discrimination", "unpicked-distractor"]
     assert q1["unpicked_distractors"] == ["c"]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import shutil
 from pathlib import Path
 
 from click.testing import CliRunner
@@ -93,6 +94,7 @@ def test_paths_command_json() -> None:
         "id": "prereq",
         "title": "Prerequisite from elsewhere",
         "stage": "onboarding",
+        "order": 0,
         "duration": 7,
         "criteria": ["CC6.1"],
         "pulled_in": True,
@@ -111,3 +113,96 @@ def test_paths_refuses_invalid_content(copy_fixture) -> None:
     result = CliRunner().invoke(cli, ["--project", str(project), "paths"])
     assert result.exit_code == 1
     assert "content/role.md:6:20: error[unknown-role]" in result.output
+
+
+# -- `order`: a module's place on a path (issue 19) --
+
+
+def _add_module(project: Path, mid: str, title: str, extra: str = "") -> None:
+    (project / "content" / f"{mid}.md").write_text(
+        f"---\nid: {mid}\ntitle: {title}\nversion: 1\ncriteria: [CC2.2]\nroles: [base]\n"
+        f"when: [onboarding]\nduration: 5\nreview_by: 2099-01-01\n{extra}---\n# {title}\n",
+        encoding="utf-8",
+    )
+
+
+def _set_order(project: Path, mid: str, order: int) -> None:
+    path = project / "content" / f"{mid}.md"
+    text = path.read_text(encoding="utf-8")
+    path.write_text(text.replace("version: 1\n", f"version: 1\norder: {order}\n", 1), "utf-8")
+
+
+def _onboarding(project: Path, role: str) -> list[str]:
+    result = load_curriculum(load_settings(project))
+    assert result.ok, result.diagnostics
+    path = build_paths(result.curriculum)[role]
+    return [s.module.id for s in path.steps if s.stage == "onboarding"]
+
+
+def test_without_order_ties_go_by_title(copy_fixture) -> None:
+    project: Path = copy_fixture("paths")
+    _add_module(project, "aardvark", "Aardvark basics")
+    assert _onboarding(project, "mid") == ["aardvark", "intro", "policy"]
+
+
+def test_lower_order_comes_first_then_title(copy_fixture) -> None:
+    project: Path = copy_fixture("paths")
+    _add_module(project, "aardvark", "Aardvark basics")
+    _set_order(project, "intro", -1)
+    assert _onboarding(project, "mid") == ["intro", "aardvark", "policy"]
+    _set_order(project, "aardvark", 5)  # higher: after everything at the default 0
+    assert _onboarding(project, "mid") == ["intro", "policy", "aardvark"]
+
+
+def test_order_never_puts_a_module_before_its_prerequisite(copy_fixture) -> None:
+    project: Path = copy_fixture("paths")
+    _add_module(project, "aardvark", "Aardvark basics")
+    # "Alpha policy" requires "Zulu intro": placed first, it brings its prerequisite with it.
+    _set_order(project, "policy", -5)
+    assert _onboarding(project, "mid") == ["intro", "policy", "aardvark"]
+
+
+def test_order_is_in_the_json_path(copy_fixture) -> None:
+    project: Path = copy_fixture("paths")
+    _set_order(project, "intro", -3)
+    result = CliRunner().invoke(cli, ["--project", str(project), "paths", "mid", "--format",
+                                      "json"])  # fmt: skip
+    assert result.exit_code == 0, result.output
+    mid = json.loads(result.output)
+    assert [(m["id"], m["order"]) for m in mid["modules"]][:2] == [("intro", -3), ("policy", 0)]
+
+
+def test_order_must_be_an_integer(copy_fixture) -> None:
+    project: Path = copy_fixture("paths")
+    _add_module(project, "aardvark", "Aardvark basics", "order: first\n")
+    result = CliRunner().invoke(cli, ["--project", str(project), "validate"])
+    assert result.exit_code == 1
+    assert "content/aardvark.md:10:8: error[invalid-type]" in result.output
+    assert "order" in result.output
+
+
+def test_starter_manager_path_starts_with_welcome_after_a_module_without_requires(
+    tmp_path: Path,
+) -> None:
+    """Issue 19's acceptance: a new module with no `requires`, whose title sorts before
+    "Welcome", still comes after the starter `welcome` module (it has `order: -10`)."""
+    from tests.conftest import REPO
+
+    project = tmp_path / "starter"
+    project.mkdir()
+    for name in ("content", "roles"):
+        shutil.copytree(REPO / name, project / name)
+    shutil.copy(REPO / "mkdocs.yml", project / "mkdocs.yml")
+    (project / "content" / "people").mkdir(exist_ok=True)
+    (project / "content" / "people" / "access-reviews.md").write_text(
+        "---\nid: access-reviews\ntitle: Access reviews for managers\nversion: 1\n"
+        "criteria: [CC6.2]\nroles: [manager]\nwhen: [onboarding]\nduration: 10\n"
+        "review_by: 2099-01-01\n---\n# Access reviews for managers\n\nReview access.\n",
+        encoding="utf-8",
+    )
+    result = CliRunner().invoke(cli, ["--project", str(project), "paths", "manager"])
+    assert result.exit_code == 0, result.output
+    numbered = [line.split()[1] for line in result.output.splitlines()
+                if line.strip().split(".")[0].isdigit()]  # fmt: skip
+    assert numbered[0] == "welcome"
+    assert "access-reviews" in numbered

@@ -1,7 +1,8 @@
 """The starter quizzes cannot be passed by test-wise guessing (issues 11 and 17).
 
-Reads every module's front matter with PyYAML, independently of the builder, and checks the
-cues a learner could answer from without reading the module:
+Reads every module's front matter with PyYAML, independently of the builder, fills the
+company-profile placeholders from mkdocs.yml (learners see the values), and checks the cues a
+learner could answer from without reading the module:
 
 - longest answer: the correct choice of a single-answer question is the strictly longest
   (by characters) in at most a third of a module's single questions, and in well under a
@@ -37,20 +38,53 @@ ABOVE = re.compile(r"\b(all|none|both|neither)\s+of\s+the\s+(above|others|these)
 AS_LONG_AS = re.compile(r"\bas long as\b", re.I)
 
 
-def _front_matter(path: Path) -> dict:
+def _fill(data: object, values: dict[str, str]) -> object:
+    if isinstance(data, str):
+        return PLACEHOLDER.sub(lambda m: values.get(m.group(1), m.group(0)), data)
+    if isinstance(data, dict):
+        return {k: _fill(v, values) for k, v in data.items()}
+    if isinstance(data, list):
+        return [_fill(v, values) for v in data]
+    return data
+
+
+def _front_matter(path: Path, values: dict[str, str]) -> dict:
     lines = path.read_text(encoding="utf-8").splitlines()
     assert lines and lines[0].strip() == "---", f"{path}: no front matter"
     end = next(i for i in range(1, len(lines)) if lines[i].strip() == "---")
-    return yaml.safe_load("\n".join(lines[1:end]))
+    data = _fill(yaml.safe_load("\n".join(lines[1:end])), values)
+    assert isinstance(data, dict)
+    return data
+
+
+def _profile() -> dict[str, str]:
+    """The company-profile values ($company.KEY) from mkdocs.yml: quizzes are judged as shown."""
+    config = yaml.load((ROOT / "mkdocs.yml").read_text("utf-8"), Loader=_Loader)
+    entry = next(
+        p["trustpath"] for p in config["plugins"] if isinstance(p, dict) and "trustpath" in p
+    )
+    values = {f"company.{k}": str(v) for k, v in (entry.get("company") or {}).items()}
+    values["training.onboarding_days"] = str(entry.get("onboarding_days", 30))
+    values["training.grace_days"] = str(entry.get("grace_days", 30))
+    return values
+
+
+class _Loader(yaml.SafeLoader):
+    """mkdocs.yml has an !ENV tag; its value does not matter here."""
+
+
+_Loader.add_constructor("!ENV", lambda loader, node: None)
+PLACEHOLDER = re.compile(r"\$((?:company|training)\.[A-Za-z0-9_]+)")
 
 
 def load_modules() -> dict[str, dict]:
     modules = {}
+    values = _profile()
     for path in sorted(CONTENT.rglob("*.md")):
         text = path.read_text(encoding="utf-8")
         if not text.startswith("---"):
             continue
-        data = _front_matter(path)
+        data = _front_matter(path, values)
         if isinstance(data, dict) and data.get("quiz"):
             modules[str(path.relative_to(ROOT))] = data
     return modules

@@ -36,7 +36,12 @@ def test_head_prints_seq_and_hash(store: Store):
 
 
 def test_default_database_is_under_the_project(tmp_path: Path):
-    result = run("--project", str(tmp_path), "records", "head", env={"TRUSTPATH_DATABASE_URL": ""})
+    env = {"TRUSTPATH_DATABASE_URL": ""}
+    missing = run("--project", str(tmp_path), "records", "head", env=env)
+    assert missing.exit_code == 1 and "no records database at" in missing.output
+    assert not (tmp_path / ".trustpath").exists()  # a report never creates one
+    assert run("--project", str(tmp_path), "records", "migrate", env=env).exit_code == 0
+    result = run("--project", str(tmp_path), "records", "head", env=env)
     assert result.output == "0:" + "0" * 64 + "\n"
     assert (tmp_path / ".trustpath" / "records.db").is_file()
 
@@ -46,8 +51,9 @@ def test_verify_ok_and_broken(store: Store):
     ok = run("records", "--database", store.url, "verify", "--head", anchor)
     assert ok.exit_code == 0 and ok.output == (
         f"ledger ok: 3 rows, head {anchor}\n"
-        "projections ok: acknowledgements 0, attempt_answers 0, attempts 0, feedback 3, "
-        "link_revocations 0, module_versions 0, people 1, roster_history 0\n"
+        "projections ok: acknowledgements 0, assignment_cancels 0, assignment_people 0, "
+        "assignments 0, attempt_answers 0, attempts 0, attendance 0, feedback 3, "
+        "link_revocations 0, module_versions 0, people 1, reminders 0, roster_history 0\n"
     )
     unguard(store)
     raw(store, "UPDATE ledger SET payload = replace(payload, 'note 2', 'note 7') WHERE seq = 2")
@@ -77,7 +83,7 @@ def test_verify_rejects_a_malformed_anchor(store: Store):
 
 def test_forget_keeps_the_chain(store: Store):
     result = run("records", "--database", store.url, "forget", "Ann@Example.com")
-    assert result.exit_code == 0 and result.output.startswith("forgot ann@example.com: person p_")
+    assert result.exit_code == 0 and result.output.startswith("forgot ann@example.com (person p_")
     assert store.person("ann@example.com") is None
     assert run("records", "--database", store.url, "verify").exit_code == 0
     again = run("records", "--database", store.url, "forget", "ann@example.com")
@@ -93,6 +99,7 @@ def test_links_create_prints_signed_urls(tmp_path: Path):
     )
     secret = "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"
     database = f"sqlite:///{tmp_path / 'records.db'}"
+    assert run("records", "--database", database, "migrate").exit_code == 0
     result = run(
         "records", "--database", database, "links", "create", str(roster),
         "--base-url", "https://t.example.com/?x=1", "--days", "2",

@@ -93,6 +93,8 @@ def test_completion_questions_feedback(api: AppClient) -> None:
             "text": XSS,
             "recorded_at": "2026-06-05T10:00:00.000000Z",
             "from": "anonymous",
+            "module_title": "Phishing",
+            "name": None,
         }
     ]
 

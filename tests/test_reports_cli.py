@@ -67,8 +67,8 @@ def test_completion_by_department(project: Path, database_url: str) -> None:
     assert result.exit_code == 0, result.output
     rows = {r["group"]: r for r in json.loads(result.output)}
     assert rows["Engineering"] == {
-        "group": "Engineering", "people": 1, "assigned": 3, "current": 2, "overdue": 1,
-        "due_soon": 0, "upcoming": 0, "share": 0.6667,
+        "group": "Engineering", "title": "Engineering", "people": 1, "assigned": 3, "current": 2,
+        "overdue": 1, "due_soon": 0, "upcoming": 0, "share": 0.6667,
     }  # fmt: skip
     assert set(rows) == {"Engineering", "Sales", "Support", '=HYPERLINK("x")'}
 
@@ -79,10 +79,12 @@ def test_due_text_lists_exempt_apart_and_filters(project: Path, sqlite_url: str)
     assert result.exit_code == 0, result.output
     lines = result.output.splitlines()
     assert lines[-2] == "2 items as of 2026-06-15: 2 overdue, 0 due_soon, 0 upcoming, 0 done"
-    assert lines[-1] == "exempt: cy@example.com (Sales): board member"
+    assert lines[-1] == "exempt: Cy <cy@example.com> (Sales): board member"
     csv_out = run(project, sqlite_url, "due", "--as-of", AS_OF, "--department", "Sales",
                   "--format", "csv")  # fmt: skip
-    assert csv_out.output.splitlines()[0] == "email,department,module,rule,due,status,completed"
+    assert csv_out.output.splitlines()[0] == (
+        "email,name,department,module,module_title,rule,due,status,completed,campaign"
+    )
     assert len(csv_out.output.splitlines()) == 3
 
 
@@ -210,7 +212,8 @@ def test_export_populations(project: Path, sqlite_url: str) -> None:
     leavers = run(project, sqlite_url, "export", "--from", "2026-06-01", "--to", "2026-06-30",
                   "--population", "leavers", "--as-of", AS_OF)  # fmt: skip
     assert leavers.output.splitlines()[1] == (
-        "dee@example.com,Dee,Sales,2024-01-01,2026-06-10,exit,2026-06-10,2026-06-09,in_time,0,false"
+        "dee@example.com,Dee,Sales,2024-01-01,2026-06-10,exit,Exit,2026-06-10,2026-06-09,in_time,"
+        "0,false"
     )
 
 

@@ -94,6 +94,14 @@ def add_export_commands(group: click.Group) -> None:
         if end < start:
             raise click.UsageError("--to is before --from")
         course = course_of(ctx)
+        if fmt == "xapi":  # a usage error before the database is even opened
+            from builder.reports.evidence import default_org_iri
+            from builder.reports.export import check_org_iri
+
+            try:
+                check_org_iri(org_iri or default_org_iri(course))
+            except ValueError as exc:
+                raise click.UsageError(str(exc)) from None
         with open_store(ctx) as store:
             try:
                 lines = export_lines(store, course, start, end, fmt=fmt, population=population,
@@ -129,8 +137,9 @@ def add_export_commands(group: click.Group) -> None:
 
         A cover block (organisation, as-of date, generated at, content commit, ledger head,
         verify result), completion by department, overdue and due-soon items, items due per
-        week, pass rate per module, most-missed questions, criteria × roles coverage, stale
-        content, people on leave or exempt, and how many identities are not on the roster.
+        week, open campaigns, pass rate per module, most-missed questions, criteria × roles
+        coverage, stale content, people on leave or exempt, and how many identities are not
+        on the roster.
 
         Example: trustpath records dashboard -o report.html --as-of 2026-06-30
         """

@@ -13,7 +13,7 @@ import click
 from builder.cli.records import RecordsContext, pass_records
 from builder.cli.roster import ENCODING_HELP, MAP_HELP, load_roster
 from builder.lifecycle.email import try_normalise_email
-from builder.markup import safe_cell, terminal_text
+from builder.markup import safe_cell
 from builder.records.identity import (
     DEFAULT_LINK_DAYS,
     MAX_LINK_DAYS,
@@ -99,5 +99,7 @@ def links_revoke(rc: RecordsContext, email: str, reason: str) -> None:
     try:
         epoch = revoke_links(rc.store, address or "", reason)
     except UnknownPerson:
-        raise click.ClickException(f"no person with email {terminal_text(email)!r}") from None
+        from builder.cli.reports import no_person
+
+        raise no_person(rc.store, email) from None
     click.echo(f"revoked the links of {address}: they are now at epoch {epoch}")

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import socket
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -39,6 +40,7 @@ class RecordsContext:
         self.root = root.resolve()
         self.database = database
         self._store: Store | None = None
+        self.may_create = False  # only `migrate` and `roster import` may create a database
 
     @property
     def url(self) -> str:
@@ -52,7 +54,7 @@ class RecordsContext:
         """The migrated store (opened once per command)."""
         if self._store is None:
             try:
-                store = Store(self.url)
+                store = Store(self.url, create=self.may_create)
                 store.migrate()
             except StorageError as exc:
                 raise click.ClickException(str(exc)) from None
@@ -97,8 +99,8 @@ def verify(rc: RecordsContext, anchor: str | None) -> None:
 
     The chain: every link, and with --head that the ledger still reaches that anchor (catches
     cut-off rows and rewritten history). The projections: attempts, acknowledgements,
-    feedback, answers, roster history and module versions are re-derived from the ledger
-    and compared row by row; people rows must match their roster entries and email
+    feedback, answers, roster history, module versions and campaigns are re-derived from
+    the ledger and compared row by row; people rows must match their roster entries and email
     commitments. A row that differs, is missing or has no ledger entry is named.
 
     Example: trustpath records verify --head 1042:9f86d08…
@@ -117,20 +119,27 @@ def verify(rc: RecordsContext, anchor: str | None) -> None:
 @click.argument("email")
 @pass_records
 def forget(rc: RecordsContext, email: str) -> None:
-    """Erase a person's personal data; their ledger rows stay valid, now anonymous.
+    """Erase a person's name and email from every table; their ledger entries stay valid.
+
+    Their personal links are revoked first. What remains is pseudonymous: a person id, roster
+    fields (department, roles, dates), their records and an email commitment nobody can test
+    any more. Feedback they wrote under their name stays in the chain (the form says so).
 
     Example: trustpath records forget ann@example.com
     """
     address = try_normalise_email(email)
     person = rc.store.person(address) if address else None
     if person is None or address is None:
-        raise click.ClickException(f"no person with email '{terminal_text(email)}'")
+        from builder.cli.reports import no_person
+
+        raise no_person(rc.store, email)
     revoke_links(rc.store, address, "forget")  # their links die with their personal data
-    rc.store.forget(address)
-    click.echo(
-        f"forgot {address}: person {person['person_id']} has no personal data left; "
-        "the ledger still verifies"
-    )
+    removed = rc.store.forget(address)
+    click.echo(f"forgot {address} (person {person['person_id']}):")
+    for place, count in removed.items():
+        click.echo(f"  removed from {place}: {count} row(s)")
+    click.echo("  revoked their personal links (a link_revocation ledger entry)")
+    click.echo("the ledger and every projection still verify (`trustpath records verify`)")
 
 
 @records.command()
@@ -140,15 +149,25 @@ def migrate(rc: RecordsContext) -> None:
 
     Example: trustpath records --database postgresql://trustpath@db/trustpath migrate
     """
+    rc.may_create = True
     click.echo(f"database {rc.store.safe_url} is up to date")
 
 
 def _register_reports() -> None:
+    from builder.cli.attendance import add_attendance_commands
+    from builder.cli.audit import add_audit_commands, add_pack_command
+    from builder.cli.campaigns import add_campaign_commands
     from builder.cli.links import links
+    from builder.cli.notify import add_notify_commands
     from builder.cli.reports import add_report_commands
 
     add_report_commands(records)
     records.add_command(links)
+    add_campaign_commands(records)
+    add_attendance_commands(records)  # issue 13: the compliance lead's loop
+    add_notify_commands(records)
+    add_audit_commands(records)
+    add_pack_command(records)
 
 
 _register_reports()
@@ -281,6 +300,54 @@ def serve(
 
     Example: trustpath serve --watch
     """
+    from builder.cli.listen import listen_on
+
+    root = Path(getattr(ctx.find_root().obj, "root", ".")).resolve()
+    url = RecordsContext(root, database).url
+    if workers > 1 and not url.startswith("postgresql"):
+        raise click.UsageError("--workers above 1 needs PostgreSQL: SQLite has one writer")
+    if watch and (workers > 1 or no_build):
+        raise click.UsageError("--watch rebuilds in one process: drop --workers and --no-build")
+    limits = server_limits(
+        {
+            "limit_concurrency": limit_concurrency,
+            "timeout_keep_alive": timeout_keep_alive,
+            "header_timeout": header_timeout,
+            "body_timeout": body_timeout,
+            "max_header_bytes": max_header_bytes,
+        }
+    )
+    # The port first: a busy one stops here, before any build output and with site/ untouched.
+    sock = listen_on(host, port, int(limits["backlog"]))
+    try:
+        _serve_on(sock, root, url, host, port, identity, identity_header, trusted_proxies,
+                  cors_origins, workers, roster, no_build, access_log, limits, watch)  # fmt: skip
+    finally:
+        sock.close()
+
+
+def _serve_on(
+    sock: socket.socket,
+    root: Path,
+    url: str,
+    host: str,
+    port: int,
+    identity: str,
+    identity_header: str,
+    trusted_proxies: tuple[str, ...],
+    cors_origins: tuple[str, ...],
+    workers: int,
+    roster: Path | None,
+    no_build: bool,
+    access_log: bool,
+    limits: dict[str, float],
+    watch: bool = False,
+) -> None:
+    """Build (unless --no-build), check the configuration, load the roster, then serve.
+
+    With `watch`, the app is built in this process and a watcher thread rebuilds the site.
+    """
+    from builder.cli.listen import run_uvicorn, url_of
     from builder.web.server import (
         CONFIG_ENV,
         OPEN_MODE_WARNING,
@@ -289,12 +356,6 @@ def serve(
         build_app,
     )
 
-    root = Path(getattr(ctx.find_root().obj, "root", ".")).resolve()
-    url = RecordsContext(root, database).url
-    if workers > 1 and not url.startswith("postgresql"):
-        raise click.UsageError("--workers above 1 needs PostgreSQL: SQLite has one writer")
-    if watch and (workers > 1 or no_build):
-        raise click.UsageError("--watch rebuilds in one process: drop --workers and --no-build")
     site_dir, manifest = _site(root, host, port, no_build)
     config = ServeConfig(
         database_url=url,
@@ -305,15 +366,7 @@ def serve(
         trusted_proxies=list(trusted_proxies or ("127.0.0.1/32",)),
         cors_origins=list(cors_origins),
         rate_limits=_rate_limits(root),
-        server_limits=server_limits(
-            {
-                "limit_concurrency": limit_concurrency,
-                "timeout_keep_alive": timeout_keep_alive,
-                "header_timeout": header_timeout,
-                "body_timeout": body_timeout,
-                "max_header_bytes": max_header_bytes,
-            }
-        ),
+        server_limits=limits,
     )
     try:
         build_app(config)  # fail here, with a message, rather than in every worker
@@ -329,15 +382,14 @@ def serve(
         click.secho(OPEN_MODE_WARNING, fg="red", bold=True, err=True)
     os.environ[CONFIG_ENV] = config.to_env()
     click.echo(
-        f"serving the site and the records API on http://{host}:{port}/ "
+        f"serving the site and the records API on {url_of(host, port)} "
         f"({identity} identity, {Store.kind_of(url)})"
     )
-    import uvicorn
-
+    click.echo(admin_line(host, port))
     if watch:
-        return _serve_watching(root, config, host, port, access_log)
-
-    uvicorn.run(
+        return _serve_watching(sock, root, config, host, port, access_log)
+    run_uvicorn(
+        sock,
         "builder.web.server:app_from_env",
         factory=True,
         host=host,
@@ -350,12 +402,15 @@ def serve(
     )
 
 
-def _serve_watching(root: Path, config: Any, host: str, port: int, access_log: bool) -> None:
+def _serve_watching(
+    sock: socket.socket, root: Path, config: Any, host: str, port: int, access_log: bool
+) -> None:
     """`serve --watch`: one process, the app built here, a watcher thread rebuilding."""
     import threading
 
     import uvicorn
 
+    from builder.cli.listen import url_of
     from builder.cli.watch import start_watching
     from builder.web.preview import PreviewSite
     from builder.web.server import build_app
@@ -363,14 +418,41 @@ def _serve_watching(root: Path, config: Any, host: str, port: int, access_log: b
     preview = PreviewSite(Path(config.site_dir))
     app = build_app(config, site_app=preview)
     stop = threading.Event()
-    start_watching(root, f"http://{host}:{port}/", preview, app.state.records, stop)
+    start_watching(root, url_of(host, port), preview, app.state.records, stop)
+    server = uvicorn.Server(
+        uvicorn.Config(
+            app,
+            host=host,
+            port=port,
+            proxy_headers=False,
+            access_log=access_log,
+            log_level="info",
+            **uvicorn_options(config.server_limits),
+        )
+    )
     try:
-        uvicorn.run(
-            app, host=host, port=port, proxy_headers=False, access_log=access_log,
-            log_level="info", **uvicorn_options(config.server_limits),
-        )  # fmt: skip
+        server.run(sockets=[sock])
+    except KeyboardInterrupt:  # pragma: no cover - Ctrl+C ends the preview
+        pass
     finally:
         stop.set()
+        sock.close()
+    if not server.started:
+        raise SystemExit(3)
+
+
+def admin_line(host: str, port: int) -> str:
+    """Where the admin reports are (or how to turn them on), for the line under "serving …"."""
+    from builder.cli.listen import url_of
+    from builder.records.identity import ADMIN_TOKEN_ENV
+
+    dashboard = f"{url_of(host, port)}api/reports/dashboard"
+    if os.environ.get(ADMIN_TOKEN_ENV):
+        return f"admin reports: {dashboard} (send Authorization: Bearer ${ADMIN_TOKEN_ENV})"
+    return (
+        f"admin reports are off: set {ADMIN_TOKEN_ENV} (openssl rand -hex 32) to open "
+        f"{dashboard} and the rest of /api/reports"
+    )
 
 
 def _rate_limits(root: Path) -> dict[str, Any]:

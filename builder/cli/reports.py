@@ -12,7 +12,7 @@ import datetime as dt
 import gc
 import io
 import json
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -27,6 +27,7 @@ from builder.reports.answers import (
     FEEDBACK_COLUMNS,
     QUESTION_COLUMNS,
     feedback_report,
+    feedback_row,
     question_report,
 )
 from builder.reports.due import (
@@ -66,17 +67,22 @@ def project_root(ctx: click.Context) -> Path:
 
 
 @contextmanager
-def open_store(ctx: click.Context) -> Iterator[Store]:
-    """The records group's migrated store (its --database), else one opened here."""
+def open_store(ctx: click.Context, create: bool = False) -> Iterator[Store]:
+    """The records group's migrated store (its --database), else one opened here.
+
+    A missing SQLite file is an error (exit 1) unless `create` (`roster import` only).
+    """
     node: click.Context | None = ctx
     while node is not None:
         shared = node.obj
-        if hasattr(shared, "store") and hasattr(shared, "root"):
+        if hasattr(type(shared), "store") and hasattr(shared, "root"):  # not the property
+            if create:
+                shared.may_create = True
             yield shared.store
             return
         node = node.parent
     try:
-        store = Store(resolve_database_url(project_root(ctx), None))
+        store = Store(resolve_database_url(project_root(ctx), None), create=create)
         store.migrate()
     except StorageError as exc:
         raise click.ClickException(str(exc)) from None
@@ -84,6 +90,22 @@ def open_store(ctx: click.Context) -> Iterator[Store]:
         yield store
     finally:
         store.close()
+
+
+def database_exists(ctx: click.Context) -> bool:
+    """Whether the records database is there (a PostgreSQL URL is assumed to be)."""
+    node: click.Context | None = ctx
+    while node is not None:
+        if hasattr(type(node.obj), "store") and hasattr(node.obj, "url"):
+            url = str(node.obj.url)
+            break
+        node = node.parent
+    else:
+        url = resolve_database_url(project_root(ctx), None)
+    if not url.startswith("sqlite"):
+        return True
+    path = url.split(":///", 1)[1] if ":///" in url else ""
+    return not path or path == ":memory:" or Path(path).is_file()
 
 
 def course_of(ctx: click.Context) -> Course:
@@ -123,35 +145,56 @@ AS_OF_HELP = (
 
 @contextmanager
 def reporting() -> Iterator[None]:
-    """Turn a report's domain error (bad time zone, bad argument) into a click message."""
+    """Turn a report's domain error (bad time zone, bad argument, a filter that names nothing)
+    into a click message (exit 1)."""
+    from builder.reports.filters import UnknownFilter
+
     try:
         yield
+    except UnknownFilter as exc:  # it quotes what was typed and what the roster holds
+        raise click.ClickException(terminal_text(str(exc))) from None
     except TrustPathError as exc:
         raise click.ClickException(str(exc)) from None
 
 
 VERIFY_HELP = "Run `records verify` first and refuse to report if it fails."
 MANAGER_HELP = "Only this manager's direct and indirect reports (roster manager_email)."
+TEXT_WIDTH = 40  # titles, prompts and choice labels in text tables (CSV and JSON: in full)
 
 
 def reports_filter(ctx: click.Context, manager: str | None) -> set[str] | None:
-    """The emails of a manager's direct and indirect reports; None without --manager."""
+    """The emails of a manager's direct and indirect reports; None without --manager.
+
+    A manager nobody on the roster is (or reports to) is an error naming the closest email.
+    """
     if manager is None:
         return None
-    from builder.lifecycle.email import InvalidEmail, normalise_email
-    from builder.lifecycle.managers import reports_of
-    from builder.store.queries import roster_state
+    from builder.reports.filters import Roster, manager_team
 
-    try:
-        boss = normalise_email(manager)
-    except InvalidEmail as exc:
-        raise click.BadParameter(str(exc), param_hint="--manager") from None
-    with open_store(ctx) as store, store.transaction() as conn:
-        state = roster_state(conn)
-    managers = {e: v.get("manager_email", "") for e, v in state.items()}
-    if boss not in state and boss not in managers.values():
-        raise click.ClickException(f"no person with email '{boss}' on the roster")
-    return set(reports_of(boss, managers).everyone)
+    with open_store(ctx) as store, reporting():
+        return manager_team(Roster.load(store), manager)
+
+
+def no_person(store: Store, email: str) -> click.ClickException:
+    """ "no person with email 'X'" and the closest email on the roster, as a click error."""
+    from builder.reports.filters import Roster
+    from builder.suggest import did_you_mean
+
+    hint = did_you_mean(email, Roster.load(store).names)
+    return click.ClickException(terminal_text(f"no person with email '{email}'{hint}"))
+
+
+def short(value: object, width: int = TEXT_WIDTH) -> str:
+    """Text for a table cell: the first line, cut to `width` characters with an ellipsis."""
+    text = "" if value is None else str(value).strip().split("\n", 1)[0]
+    return text if len(text) <= width else text[: width - 1].rstrip() + "…"
+
+
+def say_nothing_found(fmt: str, what: str, filters: Mapping[str, object], as_of: Any) -> None:
+    """An empty result in words: on stdout for text, on stderr beside CSV or JSON."""
+    from builder.reports.filters import nothing_found
+
+    click.echo(terminal_text(nothing_found(what, filters, as_of)), err=fmt != "text")
 
 
 def add_report_commands(group: click.Group) -> None:
@@ -165,7 +208,9 @@ def add_report_commands(group: click.Group) -> None:
     @click.option("--as-of", type=DATE, default=None, help=AS_OF_HELP)
     @click.option("--department", help="Only this department.")
     @click.option("--status", type=click.Choice(list(STATUSES)), help="Only items in this status.")
-    @click.option("--module", help="Only this module.")
+    @click.option("--module", help="Only this module (its id).")
+    @click.option("--role", help="Only people who hold this role (its id).")
+    @click.option("--person", metavar="EMAIL", help="Only this person.")
     @click.option("--manager", metavar="EMAIL", help=MANAGER_HELP)
     @click.option("--format", "fmt", type=FORMATS, default="text", show_default=True,
                   help="Output format.")  # fmt: skip
@@ -177,43 +222,61 @@ def add_report_commands(group: click.Group) -> None:
         department: str | None,
         status: str | None,
         module: str | None,
+        role: str | None,
+        person: str | None,
         manager: str | None,
         fmt: str,
         verify: bool,
     ) -> None:
         """Who must take which module by when: overdue, due_soon, upcoming, done.
 
-        People on leave or exempt are listed apart (text) with their reason.
+        Each row names the person and the module beside their ids. People on leave or exempt
+        are listed apart (text) with their reason. A filter that names nothing (a department
+        nobody is in, an unknown module, role or person) is an error with the closest match.
 
         Example: trustpath records due --status overdue --department Engineering --format csv
         """
         course = course_of(ctx)
-        team = reports_filter(ctx, manager)
         with open_store(ctx) as store, reporting():
             table = due_table(store, course, as_of, department=department, status=status,
-                              module=module, team=team, verify=verify)  # fmt: skip
+                              module=module, role=role, person=person, manager=manager,
+                              verify=verify)  # fmt: skip
         gc.freeze()  # these objects live until exit: later collections need not scan them
         items = table.items
+        titles = table.titles
         if fmt == "csv":  # the big one: straight to the writer, no dict per row
             out = io.StringIO()
             writer = csv.writer(out, lineterminator="\n")
             writer.writerow(DUE_COLUMNS)
             writer.writerows(
-                (safe_cell(i.email), safe_cell(i.department), safe_cell(i.module), i.rule,
-                 i.due.isoformat(), i.status, i.completed.isoformat() if i.completed else "")
+                (safe_cell(i.email), safe_cell(i.name), safe_cell(i.department),
+                 safe_cell(i.module), safe_cell(titles.get(i.module, "")), i.rule,
+                 i.due.isoformat(), i.status, i.completed.isoformat() if i.completed else "",
+                 i.campaign or "")
                 for i in items
             )  # fmt: skip
             click.echo(out.getvalue(), nl=False)
-        else:
-            emit([item_row(i) for i in items], DUE_COLUMNS, fmt)
+        elif fmt == "json":
+            emit([item_row(i, titles) for i in items], DUE_COLUMNS, fmt)
+        elif items:
+            rows = [item_row(i, titles) for i in items]
+            for r in rows:
+                r["name"], r["module_title"] = short(r["name"], 24), short(r["module_title"])
+            emit(rows, DUE_COLUMNS, fmt)
+        filters = {"department": department, "status": status, "module": module, "role": role,
+                   "person": person, "manager": manager}  # fmt: skip
+        if not items:
+            say_nothing_found(fmt, "items", filters, table.as_of)
         if fmt == "text":
-            counts = {s: sum(i.status == s for i in items) for s in STATUSES}
-            click.echo(
-                f"{len(items)} items as of {table.as_of}: "
-                + ", ".join(f"{n} {s}" for s, n in counts.items())
-            )
+            if items:
+                counts = {s: sum(i.status == s for i in items) for s in STATUSES}
+                click.echo(
+                    f"{len(items)} items as of {table.as_of}: "
+                    + ", ".join(f"{n} {s}" for s, n in counts.items())
+                )
             for e in table.excused:
-                click.echo(terminal_text(f"{e.status}: {e.email} ({e.department}): {e.reason}"))
+                who = f"{e.name} <{e.email}>" if e.name else e.email
+                click.echo(terminal_text(f"{e.status}: {who} ({e.department}): {e.reason}"))
 
     @group.command("completion")
     @click.option(
@@ -224,6 +287,9 @@ def add_report_commands(group: click.Group) -> None:
         help="Group items by department, role or module.",
     )
     @click.option("--as-of", type=DATE, default=None, help=AS_OF_HELP)
+    @click.option("--department", help="Only this department.")
+    @click.option("--role", help="Only people who hold this role (its id).")
+    @click.option("--module", help="Only this module (its id).")
     @click.option("--manager", metavar="EMAIL", help=MANAGER_HELP)
     @click.option("--format", "fmt", type=FORMATS, default="text", show_default=True,
                   help="Output format.")  # fmt: skip
@@ -233,26 +299,37 @@ def add_report_commands(group: click.Group) -> None:
         ctx: click.Context,
         by: str,
         as_of: dt.date | None,
+        department: str | None,
+        role: str | None,
+        module: str | None,
         manager: str | None,
         fmt: str,
         verify: bool,
     ) -> None:
         """Share of assigned items that are current (completed and not overdue), with counts.
 
+        By role or module, each group's title stands beside its id. A filter that names
+        nothing is an error with the closest match.
+
         Example: trustpath records completion --by role --as-of 2026-06-30
         """
         course = course_of(ctx)
         with open_store(ctx) as store, reporting():
-            rows = [
-                r.as_dict()
-                for r in completion_rows(
-                    store, course, by, as_of, team=reports_filter(ctx, manager), verify=verify
-                )
-            ]
+            found = completion_rows(store, course, by, as_of, department=department, role=role,
+                                    module=module, manager=manager, verify=verify)  # fmt: skip
+        rows = [r.as_dict() for r in found]
+        # A department is its own name: the title column is there for roles and modules.
+        columns = [c for c in COMPLETION_COLUMNS if c != "title" or by != "department"]
         if fmt == "text":
             for r in rows:
                 r["share"] = f"{100 * float(r['share']):.1f}%"
-        emit(rows, COMPLETION_COLUMNS, fmt)
+                r["title"] = short(r["title"])
+        if rows or fmt != "text":
+            emit(rows, columns, fmt)
+        if not rows:
+            filters = {"department": department, "role": role, "module": module,
+                       "manager": manager}  # fmt: skip
+            say_nothing_found(fmt, "assigned items", filters, as_of)
 
     @group.command("questions")
     @click.option("--module", help="Only this module.")
@@ -271,9 +348,11 @@ def add_report_commands(group: click.Group) -> None:
     ) -> None:
         """Item analysis per question and module version, most missed first.
 
-        Miss rate and most chosen wrong answer over all attempts; facility (share right),
-        discrimination (correlation with the rest of the attempt) and each choice's share
-        over first attempts, as Moodle's quiz statistics compute them. A question is flagged
+        Each row has the module's title, the question's prompt and the most chosen wrong
+        answer's text beside their ids (JSON: every choice's text too). Miss rate and most
+        chosen wrong answer over all attempts; facility (share right), discrimination
+        (correlation with the rest of the attempt) and each choice's share over first
+        attempts, as Moodle's quiz statistics compute them. A question is flagged
         (from 5 attempts) when most people miss it, its discrimination is negative, or a
         wrong choice is never picked.
 
@@ -290,7 +369,13 @@ def add_report_commands(group: click.Group) -> None:
                 r["flagged"] = " ".join(["missed"] * bool(r["flagged"]) + r["flags"])
                 for key in ("facility", "discrimination"):
                     r[key] = "–" if r[key] is None else f"{float(r[key]):.2f}"
-        emit(rows, QUESTION_COLUMNS, fmt)
+                for key in ("module_title", "prompt", "top_wrong_text"):
+                    r[key] = short(r[key])
+        if rows or fmt != "text":
+            emit(rows, QUESTION_COLUMNS, fmt)
+        if not rows:
+            what = "flagged questions" if flagged else "answered questions"
+            say_nothing_found(fmt, what, {"module": module}, as_of)
 
     @group.command("feedback")
     @click.option("--module", help="Only this module.")
@@ -310,20 +395,26 @@ def add_report_commands(group: click.Group) -> None:
         course = course_of(ctx)
         with open_store(ctx) as store, reporting():
             entries = feedback_report(store, course, module, kind, as_of)
-        rows = [e.as_dict() for e in entries]
+        rows = [feedback_row(e, course) for e in entries]
+        if not rows:
+            if fmt != "text":
+                emit(rows, FEEDBACK_COLUMNS, fmt)
+            say_nothing_found(fmt, "feedback", {"module": module, "kind": kind}, as_of)
+            return
         if fmt != "text":
             emit(rows, FEEDBACK_COLUMNS, fmt)
             return
         last: tuple[str, str] | None = None
-        for e in entries:
+        for e, d in zip(entries, rows, strict=True):
             if last is None or e.module != last[0]:
-                click.echo(terminal_text(e.module))
+                title = f": {d['module_title']}" if d["module_title"] else ""
+                click.echo(terminal_text(f"{e.module}{title}"))
             if last != (e.module, e.kind):
                 count = sum(1 for x in entries if (x.module, x.kind) == (e.module, e.kind))
                 click.echo(f"  {e.kind} ({count})")
             last = (e.module, e.kind)
-            d = e.as_dict()
-            line = f"{d['recorded_at'][:10]} {d['from']}: {e.text}"
+            who = f"{d['name']} <{d['from']}>" if d["name"] else d["from"]
+            line = f"{d['recorded_at'][:10]} {who}: {e.text}"
             click.echo(f"    {terminal_text(line)}")
         click.echo(f"{len(rows)} feedback entries")
 

@@ -27,6 +27,7 @@ from builder.lifecycle.roster_map import (
     builtin_text,
     parse_map,
 )
+from builder.markup import terminal_text
 
 MAP_HELP = (
     "Column map: a built-in name ("
@@ -84,7 +85,7 @@ def load_roster(
 
 def add_roster_commands(group: click.Group) -> None:
     """Add the `roster` group (import, map, roles) to the records group."""
-    from builder.cli.reports import DATE, course_of, open_store, project_root
+    from builder.cli.reports import DATE, course_of, database_exists, open_store, project_root
 
     @group.group("roster")
     def roster() -> None:
@@ -142,6 +143,7 @@ def add_roster_commands(group: click.Group) -> None:
 
         Example: trustpath records roster import bamboohr.csv --map bamboohr --sync --dry-run
         """
+        from builder.lifecycle.roster import plan_changes
         from builder.store.queries import import_roster
 
         course = course_of(ctx)
@@ -149,14 +151,17 @@ def add_roster_commands(group: click.Group) -> None:
         source = f"map {map_spec}" if map_spec else "TrustPath header"
         click.echo(f"read {file}: {read.text.describe()}, {source}, {len(read.rows)} people")
         limit = None if force else max_end_share / 100
-        with open_store(ctx) as store:
-            try:
-                changes = import_roster(
-                    store, read.rows, effective or dt.date.today(), dry_run=dry_run,
-                    sync=sync, max_end_share=limit,
-                )  # fmt: skip
-            except SyncLimitExceeded as exc:
-                raise click.ClickException(f"{exc}; nothing imported") from None
+        day = effective or dt.date.today()
+        try:
+            if dry_run and not database_exists(ctx):  # a first import's dry run creates nothing
+                changes = plan_changes(read.rows, {}, sync=sync, effective=day, max_end_share=limit)
+            else:
+                with open_store(ctx, create=not dry_run) as store:
+                    changes = import_roster(
+                        store, read.rows, day, dry_run=dry_run, sync=sync, max_end_share=limit
+                    )
+        except SyncLimitExceeded as exc:
+            raise click.ClickException(f"{exc}; nothing imported") from None
         for change in changes:
             if change.kind != "unchanged":
                 click.echo(change.describe())
@@ -213,9 +218,16 @@ def add_roster_commands(group: click.Group) -> None:
                 granted = grant_roles(values, [], rules)
                 for role in held:
                     lines.append((email, role, "; ".join(granted.get(role) or (FILE_SOURCE,))))
+        titles = {rid: r.title for rid, r in course.roles.items()}
         width = max([len("email")] + [len(e) for e, _, _ in lines])
         rwidth = max([len("role")] + [len(r) for _, r, _ in lines])
-        click.echo(f"{'email'.ljust(width)}  {'role'.ljust(rwidth)}  from")
+        twidth = max([len("role_title")] + [len(titles.get(r, "")) for _, r, _ in lines])
+        click.echo(
+            f"{'email'.ljust(width)}  {'role'.ljust(rwidth)}  {'role_title'.ljust(twidth)}  from"
+        )
         for email, role, where in lines:
-            click.echo(f"{email.ljust(width)}  {role.ljust(rwidth)}  {where}")
+            title = titles.get(role, "").ljust(twidth)
+            click.echo(
+                terminal_text(f"{email.ljust(width)}  {role.ljust(rwidth)}  {title}  {where}")
+            )
         click.echo(f"{len({e for e, _, _ in lines})} people, {len(lines)} role grants")

@@ -13,34 +13,27 @@ from dataclasses import dataclass
 from typing import Any
 
 from builder.course.quizrules import discloses_key, discloses_questions, policy_of
+from builder.errors import DomainError
 
 REVEAL_RULES = ("always", "after_pass", "never")
 SINGLE_ANSWER_TYPES = ("single", "true_false")
 
 
-class GradingError(Exception):
-    """A submission the manifest cannot grade; carries an HTTP-ready status and error code."""
+class GradingError(DomainError):
+    """A submission the manifest cannot grade: a stable code, a message, details."""
 
-    status = 422
     code = "invalid_submission"
-
-    def __init__(self, message: str, details: dict[str, Any] | None = None) -> None:
-        super().__init__(message)
-        self.message = message
-        self.details = details or {}
 
 
 class UnknownModule(GradingError):
     """The module id is not in the manifest."""
 
-    status = 404
     code = "unknown_module"
 
 
 class StaleVersion(GradingError):
     """The page was built from a version that is no longer current."""
 
-    status = 409
     code = "stale_version"
 
 

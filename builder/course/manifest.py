@@ -102,6 +102,11 @@ def module_entry(module: Module) -> dict[str, Any]:
         "owner": module.owner,
         "review_by": module.review_by.isoformat() if module.review_by else None,
         "retrain_on_change": module.retrain_on_change,
+        # how the module is taken: online, or a workshop completed by attending min_minutes
+        "delivery": module.delivery,
+        "min_minutes": module.min_minutes,
+        # the company-profile values the module cited in this build: what the person was taught
+        "placeholders": dict(module.placeholders),
         "url": page_url(module.doc_path),
         "source": module.path,
         "acknowledge": (
@@ -136,6 +141,7 @@ def build_manifest(
                 settings.programme_start.isoformat() if settings.programme_start else None
             ),
             "organisation": settings.organisation_name,
+            "company": dict(settings.company),  # the whole profile (modules list what they cite)
             "site_url": settings.site_url or None,  # the default xAPI organisation IRI
         },
         "criteria": {

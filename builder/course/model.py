@@ -31,6 +31,9 @@ class CourseModule:
     has_ack: bool = False
     review_by: dt.date | None = None
     owner: str | None = None
+    delivery: str = "online"  # online | workshop
+    min_minutes: int = 1  # a workshop: minutes of attendance that complete it
+    url: str = ""  # the page's URL relative to the site root
 
     @cached_property
     def recurrence(self) -> str | None:
@@ -45,9 +48,22 @@ class CourseModule:
         )
 
     @cached_property
+    def workshop(self) -> bool:
+        """A live session (`delivery: workshop`): attendance completes it."""
+        return self.delivery == "workshop"
+
+    @cached_property
+    def needs(self) -> tuple[str, ...]:
+        """The record kinds that together complete the module: `pass` (its quiz), `ack` (its
+        acknowledgement), `attend` (a workshop: attendance of at least `min_minutes`)."""
+        kinds = (("pass", self.has_quiz), ("ack", self.has_ack), ("attend", self.workshop))
+        return tuple(kind for kind, needed in kinds if needed)
+
+    @cached_property
     def trackable(self) -> bool:
-        """A module is tracked when a record can complete it: a quiz or an acknowledgement."""
-        return self.has_quiz or self.has_ack
+        """A module is tracked when records can complete it: a quiz, an acknowledgement or
+        attendance (a workshop)."""
+        return bool(self.needs)
 
 
 @dataclass(frozen=True)
@@ -113,6 +129,24 @@ class Course:
                 out.update(dict.fromkeys(self.modules[mid].criteria))
         return list(out)
 
+    @cached_property
+    def workshop_minutes(self) -> dict[str, int]:
+        """module id -> the minutes of attendance that complete it, for every workshop."""
+        return {mid: m.min_minutes for mid, m in self.modules.items() if m.workshop}
+
+    @property
+    def site_url(self) -> str:
+        """The site's `site_url` as the build recorded it ('' when none)."""
+        return str((self.raw.get("settings") or {}).get("site_url") or "")
+
+    def module_link(self, module_id: str, base: str | None = None) -> str:
+        """The absolute URL of a module's page under `base` (default: the site URL), or its
+        path relative to the site root when there is no base."""
+        module = self.modules.get(module_id)
+        path = module.url if module is not None else ""
+        root = base if base is not None else self.site_url
+        return (root.rstrip("/") + "/" + path) if root else path
+
     def questions(self, module_id: str) -> list[dict[str, Any]]:
         """The manifest's questions of a module (prompt, choices, correct ids)."""
         entry = self.raw.get("modules", {}).get(module_id) or {}
@@ -143,6 +177,9 @@ def course_from_manifest(manifest: dict[str, Any]) -> Course:
             has_ack=bool(m.get("acknowledge")),
             review_by=_date(m.get("review_by")),
             owner=m.get("owner"),
+            delivery=str(m.get("delivery") or "online"),
+            min_minutes=int(m.get("min_minutes") or m.get("duration") or 1),
+            url=str(m.get("url") or ""),
         )
         for mid, m in (manifest.get("modules") or {}).items()
     }

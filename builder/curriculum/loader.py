@@ -10,8 +10,10 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from builder.config import Settings
+from builder.curriculum import profile
 from builder.curriculum.checks import References, check_cross_references, check_quiz
 from builder.curriculum.criteria import load_catalogue
+from builder.curriculum.delivery import check_delivery
 from builder.curriculum.diagnostics import Diagnostic, error, warning
 from builder.curriculum.model import DEFAULT_WHEN, Choice, Curriculum, Module, Question, Quiz, Role
 from builder.curriculum.quality import check_placeholders, check_quiz_quality, check_title
@@ -262,8 +264,12 @@ def _load_module(
             qi for qi in range(len(quiz["questions"])) if usable("quiz", "questions", qi)
         ]
         problems += check_quiz(quiz, smap, rel, ok_questions, usable("quiz", "pass_mark"))
-        found.extend(check_quiz_quality(quiz, ok_questions, smap, rel))
+        shown = profile.fill_data(quiz, profile.placeholder_values(settings))  # as learners see it
+        found.extend(check_quiz_quality(shown, ok_questions, smap, rel))
     review_by = _date(data.get("review_by"), smap, rel, problems) if usable("review_by") else None
+    problems += check_delivery(data, smap, rel, usable)
+    values = profile.placeholder_values(settings)
+    found.extend(profile.check_profile_placeholders(text, rel, values))
     if usable("title"):
         found.extend(check_title(data["title"], fm.body, fm.body_line, rel))
     if PLACEHOLDER_MARK in text:  # every placeholder starts with it: one scan of the file
@@ -282,6 +288,7 @@ def _load_module(
             )
         )
         return None, module_id
+    data = profile.fill_data(data, values)  # the model holds the text as taught
     module = Module(
         id=data["id"],
         title=data["title"],
@@ -293,6 +300,7 @@ def _load_module(
         summary=data.get("summary", ""),
         when=tuple(data.get("when", DEFAULT_WHEN)),
         requires=tuple(data.get("requires", ())),
+        order=data.get("order", 0),
         duration=data.get("duration"),
         owner=data.get("owner"),
         review_by=review_by,
@@ -300,10 +308,13 @@ def _load_module(
         retrain_on_change=data.get("retrain_on_change", True),
         quiz=_build_quiz(data["quiz"]) if "quiz" in data else None,
         acknowledge=data["acknowledge"]["statement"] if "acknowledge" in data else None,
-        body=fm.body,
+        delivery=data.get("delivery", "online"),
+        min_minutes=data.get("min_minutes"),
+        placeholders=profile.placeholders_used(text, values),
+        body=profile.fill_text(fm.body, values),
         body_line=fm.body_line,
         source_map=smap,
-        content_sha256=hashlib.sha256(text.encode("utf-8")).hexdigest(),
+        content_sha256=hashlib.sha256(profile.fill_text(text, values).encode("utf-8")).hexdigest(),
     )
     return module, module_id
 

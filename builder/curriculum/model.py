@@ -69,6 +69,7 @@ class Module:
     summary: str = ""
     when: tuple[str, ...] = DEFAULT_WHEN
     requires: tuple[str, ...] = ()
+    order: int = 0  # place on a path within its stage: lower first (see paths._order)
     duration: int | None = None
     owner: str | None = None
     review_by: dt.date | None = None
@@ -76,9 +77,14 @@ class Module:
     retrain_on_change: bool = True
     quiz: Quiz | None = None
     acknowledge: str | None = None
+    delivery: str = "online"  # online | workshop (completed by attendance)
+    min_minutes: int | None = None  # a workshop's attendance that counts as attended
+    # Placeholders the file cites and the text they stood for in this build (profile.py)
+    placeholders: dict[str, str] = field(default_factory=dict)
     body: str = ""
     body_line: int = 1
-    content_sha256: str = ""  # of the whole file: records name the exact text taken
+    # of the whole file with its placeholders filled: records name the exact text taken
+    content_sha256: str = ""
     source_map: SourceMap = field(default_factory=SourceMap, repr=False)
 
     @property

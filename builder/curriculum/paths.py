@@ -64,7 +64,13 @@ def modules_by_role(curriculum: Curriculum) -> dict[str, list[Module]]:
 
 
 def _order(members: dict[str, Module], stage_of: dict[str, int]) -> list[str]:
-    """Stable topological order: stage first, prerequisites before, ties by title then id."""
+    """Stable topological order: stage, then `order` (lower first), then title, then id.
+
+    Prerequisites always come before the modules that need them: a prerequisite takes the
+    lowest `order` of the modules on the path that need it (directly or further down), so a
+    module placed early brings its prerequisites forward with it instead of waiting for them.
+    """
+    rank = _effective_order(members)
     indegree = dict.fromkeys(members, 0)
     dependents: dict[str, list[str]] = {mid: [] for mid in members}
     for mid, module in members.items():
@@ -72,19 +78,37 @@ def _order(members: dict[str, Module], stage_of: dict[str, int]) -> list[str]:
             if req in members and req != mid:
                 indegree[mid] += 1
                 dependents[req].append(mid)
-    heap = [(stage_of[m], members[m].title, m) for m, d in indegree.items() if d == 0]
+
+    def key(mid: str) -> tuple[int, int, str, str]:
+        return (stage_of[mid], rank[mid], members[mid].title, mid)
+
+    heap = [key(m) for m, d in indegree.items() if d == 0]
     heapq.heapify(heap)
     ordered: list[str] = []
     while heap:
-        _, _, mid = heapq.heappop(heap)
+        mid = heapq.heappop(heap)[-1]
         ordered.append(mid)
         for dep in dependents[mid]:
             indegree[dep] -= 1
             if indegree[dep] == 0:
-                heapq.heappush(heap, (stage_of[dep], members[dep].title, dep))
+                heapq.heappush(heap, key(dep))
     # Modules in a prerequisite cycle (a validation error) still appear, in title order.
     rest = sorted((m for m in members if m not in ordered), key=lambda m: members[m].title)
     return ordered + rest
+
+
+def _effective_order(members: dict[str, Module]) -> dict[str, int]:
+    """Each module's `order`, lowered to the lowest `order` of the modules that require it."""
+    rank = {mid: m.order for mid, m in members.items()}
+    changed = True
+    while changed:  # a fixed point; at most one pass per level of prerequisites (cycles end too)
+        changed = False
+        for mid, module in members.items():
+            for req in module.requires:
+                if req in rank and rank[req] > rank[mid]:
+                    rank[req] = rank[mid]
+                    changed = True
+    return rank
 
 
 def build_path(
@@ -173,6 +197,7 @@ def path_to_json(path: LearningPath) -> dict[str, object]:
                 "id": s.module.id,
                 "title": s.module.title,
                 "stage": s.stage,
+                "order": s.module.order,
                 "duration": s.module.duration,
                 "criteria": list(s.module.criteria),
                 "pulled_in": s.pulled_in,

@@ -1,19 +1,7 @@
-"""'Did you mean …?' suggestions for misspelt ids and keys."""
+"""'Did you mean …?' suggestions: kept here for the curriculum's imports; see `builder.suggest`."""
 
 from __future__ import annotations
 
-import difflib
-from collections.abc import Iterable
+from builder.suggest import closest, did_you_mean
 
-
-def closest(word: str, candidates: Iterable[str]) -> str | None:
-    """The closest candidate to `word`, if any is close enough (case-insensitive)."""
-    pool = {c.lower(): c for c in candidates}
-    match = difflib.get_close_matches(word.lower(), list(pool), n=1, cutoff=0.6)
-    return pool[match[0]] if match else None
-
-
-def did_you_mean(word: str, candidates: Iterable[str]) -> str:
-    """'; did you mean X?' or the empty string."""
-    match = closest(word, candidates)
-    return f"; did you mean '{match}'?" if match else ""
+__all__ = ["closest", "did_you_mean"]

@@ -14,6 +14,11 @@ count a record the chain does not hold.
 | `roster`      | one `roster_history` row per changed field                           |
 | `publication` | one `module_versions` row for the first entry of a module version    |
 | `link_revocation` | one `link_revocations` row: the person's new link epoch          |
+| `assignment`  | one `assignments` row (the campaign) and one `assignment_people` row  |
+|               | per person assigned                                                  |
+| `assignment_cancel` | one `assignment_cancels` row                                   |
+| `attendance`  | one `attendance` row: a person's minutes at a workshop session       |
+| `reminder`    | one `reminders` row: a message sent (channel, items; never the body)  |
 """
 
 from __future__ import annotations
@@ -22,6 +27,8 @@ import hashlib
 from collections.abc import Iterator
 from typing import Any
 
+from builder.ledger.chain import canonical_json
+
 PROJECTED = {
     "attempt": "attempts",
     "ack": "acknowledgements",
@@ -29,6 +36,10 @@ PROJECTED = {
     "roster": "roster_history",
     "publication": "module_versions",
     "link_revocation": "link_revocations",
+    "assignment": "assignments",
+    "assignment_cancel": "assignment_cancels",
+    "attendance": "attendance",
+    "reminder": "reminders",
 }
 # The roster fields a `roster` entry may carry: never a name or an email (DESIGN §11).
 ROSTER_FIELDS = frozenset(
@@ -137,6 +148,47 @@ def project(
                 "recorded_at": recorded_at,
             },
         )
+    elif kind == "assignment":
+        yield from project_assignment(seq, recorded_at, payload)
+    elif kind == "assignment_cancel":
+        yield (
+            "assignment_cancels",
+            {
+                "seq": seq,
+                "campaign_id": payload["campaign"],
+                "reason": payload["reason"],
+                "cancelled_by": payload["cancelled_by"],
+                "recorded_at": recorded_at,
+            },
+        )
+    elif kind == "attendance":
+        yield (
+            "attendance",
+            {
+                "seq": seq,
+                "attendance_id": payload["id"],
+                "person_id": person,
+                "module": payload["module"],
+                "version": payload["version"],
+                "session_date": payload["date"],
+                "minutes": payload["minutes"],
+                "recorded_at": recorded_at,
+            },
+        )
+    elif kind == "reminder":
+        yield (
+            "reminders",
+            {
+                "seq": seq,
+                "reminder_id": payload["id"],
+                "person_id": person,
+                "channel": payload["channel"],
+                "message": payload["message"],
+                "items": canonical_json(payload["items"]),
+                "as_of": payload["as_of"],
+                "recorded_at": recorded_at,
+            },
+        )
     elif kind == "publication":
         yield (
             "module_versions",
@@ -146,6 +198,36 @@ def project(
                 "content_sha256": payload["content_sha256"],
                 "first_seen_at": payload.get("first_seen_at") or recorded_at,
             },
+        )
+
+
+def project_assignment(
+    seq: int, recorded_at: str, payload: dict[str, Any]
+) -> Iterator[tuple[str, dict[str, Any]]]:
+    """The rows of an `assignment` entry (a campaign, issue 18): the campaign, then its people.
+
+    Modules are stored `;`-joined in their entry's order; people by pseudonymous id only.
+    """
+    people = payload["people"]
+    yield (
+        "assignments",
+        {
+            "seq": seq,
+            "campaign_id": payload["campaign"],
+            "modules": ";".join(payload["modules"]),
+            "due_on": payload["due"],
+            "reason": payload["reason"],
+            "assigned_by": payload["assigned_by"],
+            "assigned_on": payload["assigned_on"],
+            "selector": payload["selector"],
+            "people": len(people),
+            "recorded_at": recorded_at,
+        },
+    )
+    for person in people:
+        yield (
+            "assignment_people",
+            {"seq": seq, "person_id": person, "campaign_id": payload["campaign"]},
         )
 
 

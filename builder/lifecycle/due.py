@@ -3,14 +3,17 @@
 Rules, for each active person on the roster and each trackable module on their roles' paths:
 
 * onboarding: due `start + onboarding_days`; a module that arrives with a role change is due
-  `change date + onboarding_days` (rule `role-change`);
+  `change date + onboarding_days` (rule `role-change`); with `programme_start` set, what was on
+  a path before that date is first due `programme_start + onboarding_days` (rolling out);
 * annual / semiannual / quarterly: due 12 / 6 / 3 months after the last completion, the first
-  time at onboarding;
+  time at onboarding (for earlier starters, at `programme_start + onboarding_days`);
 * retrain: with `retrain_on_change`, a completion of an older version no longer counts; the
   module is due `grace_days` after the new version was first seen (or earlier if the old
   completion's recurrence comes first);
 * offboarding: an offboarding-only module is due on the end date; a module that also lists
   `offboarding` must be current by the end date;
+* assigned: a campaign's items (`records assign`), due on the campaign's date and done only
+  by a completion recorded after the assignment (`builder.lifecycle.campaigns`);
 * people on leave or exempt are listed apart with their reason; leavers are not counted after
   their end date, people who have not started yet not before their start date.
 
@@ -18,9 +21,10 @@ Each item has a `due` date: the next date it is due (for a one-off module alread
 date it was due) and a status: `overdue` after that date, `due_soon` within `due_soon_days`
 (14) of it, `upcoming` later, `done` when completed and not due again within that window.
 
-A module is completed by a passing attempt (quiz), an acknowledgement (acknowledge), or both
-when it has both (the later of the two is the completion date). A module with neither cannot
-be completed by any record: it is not tracked and produces no item.
+A module is completed by a passing attempt (quiz), an acknowledgement (acknowledge), attendance
+of at least `min_minutes` (a `delivery: workshop` module), or all of those it has (the latest
+is the completion date). A module with none cannot be completed by any record: it is not
+tracked and produces no item.
 """
 
 from __future__ import annotations
@@ -29,9 +33,12 @@ import calendar
 import datetime as dt
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import NamedTuple
+from typing import TYPE_CHECKING, NamedTuple
 
 from builder.course.model import RECURRENCE_MONTHS, Course, CourseModule
+
+if TYPE_CHECKING:
+    from builder.lifecycle.campaigns import Assignment
 
 STATUSES = ("overdue", "due_soon", "upcoming", "done")
 
@@ -60,11 +67,14 @@ class Person:
 
 
 class Completion(NamedTuple):
-    """The latest record of one kind ("pass" or "ack") for one module version."""
+    """The latest record of one kind ("pass", "ack" or "attend") for one module version.
+
+    For "attend" the day is the session's date (attendance long enough to count only)."""
 
     version: int
     kind: str
     on: dt.date
+    at: str = ""  # its stored UTC timestamp: campaigns count only records after they began
 
 
 Completions = Mapping[tuple[str, str], Sequence[Completion]]  # (person_id, module) -> records
@@ -80,9 +90,12 @@ class DueItem:
     module: str
     version: int
     rule: str  # onboarding | role-change | annual | semiannual | quarterly | retrain | offboarding
+    # | assigned (a campaign's item: see builder.lifecycle.campaigns)
     due: dt.date
     status: str
     completed: dt.date | None = None
+    campaign: str | None = None  # rule `assigned`: the campaign id
+    reason: str = ""  # rule `assigned`: why the campaign was run
 
 
 @dataclass(frozen=True)
@@ -100,6 +113,7 @@ class DueReport:
     as_of: dt.date
     items: list[DueItem] = field(default_factory=list)
     excused: list[Excused] = field(default_factory=list)
+    assignments: list[Assignment] = field(default_factory=list)  # campaigns known on `as_of`
 
 
 def add_months(day: dt.date, months: int) -> dt.date:
@@ -128,24 +142,50 @@ def spans_of(person: Person, as_of: dt.date) -> list[RoleSpan]:
 def completed_on(
     module: CourseModule, records: Iterable[Completion]
 ) -> tuple[dt.date | None, dt.date | None]:
-    """(latest completion counting for the current version, latest completion of any version)."""
-    if not records:
+    """(latest completion counting for the current version, latest completion of any version).
+
+    A version counts as completed when it has a record of every kind the module needs
+    (`CourseModule.needs`: pass, ack, attend); its completion day is the latest of those.
+    """
+    needs = module.needs
+    if not records or not needs:  # nothing can complete an untracked module
         return None, None
-    passes: dict[int, dt.date] = {}
-    acks: dict[int, dt.date] = {}
-    for rec in records:
-        target = passes if rec.kind == "pass" else acks if rec.kind == "ack" else None
-        if target is not None and (rec.version not in target or rec.on > target[rec.version]):
-            target[rec.version] = rec.on
+    candidates: Iterable[tuple[int, dt.date]]
+    if len(needs) == 1:  # the common case, kept tight: the due engine calls this per item
+        only = needs[0]
+        days: dict[int, dt.date] = {}
+        for rec in records:
+            if rec.kind == only:
+                seen = days.get(rec.version)
+                if seen is None or rec.on > seen:
+                    days[rec.version] = rec.on
+        candidates = days.items()
+    else:
+        by_kind: dict[str, dict[int, dt.date]] = {kind: {} for kind in needs}
+        for rec in records:
+            target = by_kind.get(rec.kind)
+            if target is not None:
+                seen = target.get(rec.version)
+                if seen is None or rec.on > seen:
+                    target[rec.version] = rec.on
+        both: list[tuple[int, dt.date]] = []
+        for version, day in by_kind[needs[0]].items():
+            for kind in needs[1:]:
+                other = by_kind[kind].get(version)
+                if other is None:
+                    break
+                if other > day:
+                    day = other
+            else:
+                both.append((version, day))
+        candidates = both
     current: dt.date | None = None
     latest: dt.date | None = None
-    for version in set(passes) | set(acks):
-        if (module.has_quiz and version not in passes) or (module.has_ack and version not in acks):
-            continue
-        day = max(d for d in (passes.get(version), acks.get(version)) if d is not None)
-        latest = day if latest is None or day > latest else latest
-        counts = version >= module.version or not module.retrain_on_change
-        if counts and (current is None or day > current):
+    retrain, version_now = module.retrain_on_change, module.version
+    for version, day in candidates:
+        if latest is None or day > latest:
+            latest = day
+        if (version >= version_now or not retrain) and (current is None or day > current):
             current = day
     return current, latest
 
@@ -162,7 +202,10 @@ def due_item(
     """One person's item for one module, or None when nothing is (or will be) due."""
     soon = course.due_soon_days
     rule = "onboarding" if assigned <= person.start_date else "role-change"
-    initial = assigned + course.onboarding_window
+    rollout = course.programme_start
+    # Rolling out: whatever was on someone's path before the programme started is first due
+    # `onboarding_days` after `programme_start`, not years ago (settings: programme_start).
+    initial = max(assigned, rollout or assigned) + course.onboarding_window
     current, latest = completed_on(module, records)
     months = RECURRENCE_MONTHS.get(module.recurrence or "")
     completed = current
@@ -261,10 +304,18 @@ def due_items(
     completions: Completions,
     first_seen: FirstSeen,
     as_of: dt.date,
+    assignments: Sequence[Assignment] = (),
 ) -> DueReport:
-    """Items of everyone counted on `as_of`, and the people on leave or exempt."""
-    report = DueReport(as_of=as_of)
+    """Items of everyone counted on `as_of`, and the people on leave or exempt.
+
+    Each counted person's path items come first, then the items of the campaigns
+    (`assignments`) that name them, with rule `assigned` (`builder.lifecycle.campaigns`).
+    """
+    from builder.lifecycle.campaigns import assigned_items, by_person  # imports this module
+
+    report = DueReport(as_of=as_of, assignments=list(assignments))
     cache = PathCache(course)
+    campaigns = by_person(assignments)
     for person in people:
         if person.start_date > as_of or (person.end_date is not None and person.end_date < as_of):
             continue
@@ -281,6 +332,9 @@ def due_items(
             )
             continue
         report.items.extend(person_items(person, course, completions, first_seen, as_of, cache))
+        mine = campaigns.get(person.person_id)
+        if mine:
+            report.items.extend(assigned_items(person, mine, course, completions, as_of))
     return report
 
 

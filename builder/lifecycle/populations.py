@@ -67,13 +67,14 @@ def first_done(
 ) -> dt.date | None:
     """The first day the module counted as completed (both kinds when it needs both).
 
-    `records` are (kind, day) with kind "pass" or "ack"; records before `since` are ignored.
+    `records` are (kind, day) with kind "pass", "ack" or "attend" (see `CourseModule.needs`);
+    records before `since` are ignored.
     """
     firsts: dict[str, dt.date] = {}
     for kind, day in records:
         if (since is None or day >= since) and (kind not in firsts or day < firsts[kind]):
             firsts[kind] = day
-    needed = [k for k, need in (("pass", module.has_quiz), ("ack", module.has_ack)) if need]
+    needed = module.needs
     if not needed or any(k not in firsts for k in needed):
         return None
     return max(firsts[k] for k in needed)

@@ -27,6 +27,8 @@ FIELDS = (
     "email", "name", "first_name", "last_name", "department", "title", "manager_email",
     "roles", "start_date", "end_date", "status", "employment", "note",
 )  # fmt: skip
+# `records attendance import --map`: the same format, these fields (DESIGN §11).
+ATTENDANCE_FIELDS = ("email", "name", "date", "start", "minutes", "module")
 STATUSES = ("active", "leave", "exempt")
 EMPLOYMENTS = ("employee", "contractor")
 # `left` is a value-map target only: HR's "Terminated"; the row must then carry an end date.
@@ -89,8 +91,12 @@ def _check_date_format(fmt: str) -> str | None:
     return None
 
 
-def parse_map(text: str, source: str) -> RosterMap:
-    """A RosterMap from YAML text; RosterMapError listing every problem with its line."""
+def parse_map(text: str, source: str, kind: str = "roster") -> RosterMap:
+    """A RosterMap from YAML text; RosterMapError listing every problem with its line.
+
+    `kind` is `roster` (the roster's fields) or `attendance` (`ATTENDANCE_FIELDS`: email,
+    date or start, minutes, optionally module and name; no `values:`).
+    """
     lines = _key_lines(text)
     problems: list[tuple[int, str, str]] = []
 
@@ -112,8 +118,14 @@ def parse_map(text: str, source: str) -> RosterMap:
             problem(
                 (str(key),), "map-key", f"unknown key '{key}'; known: columns, values, date_format"
             )
-    columns = _columns(data.get("columns"), problem)
-    values = _values(data.get("values") or {}, problem)
+    if kind == "attendance":
+        columns = _attendance_columns(data.get("columns"), problem)
+        if data.get("values"):
+            problem(("values",), "map-values", "an attendance map has no `values:`")
+        values: dict[str, dict[str, str]] = {}
+    else:
+        columns = _columns(data.get("columns"), problem)
+        values = _values(data.get("values") or {}, problem)
     date_format = data.get("date_format")
     if date_format is not None:
         why = _check_date_format(date_format) if isinstance(date_format, str) else "not text"
@@ -153,6 +165,38 @@ def _columns(raw: Any, problem: Any) -> dict[str, str]:
     elif "name" not in raw and not ("first_name" in raw and "last_name" in raw):
         problem(
             ("columns",), "map-name", "`columns:` needs `name`, or `first_name` and `last_name`"
+        )
+    return columns
+
+
+def _attendance_columns(raw: Any, problem: Any) -> dict[str, str]:
+    if not isinstance(raw, dict):
+        problem(
+            ("columns",), "map-columns", "`columns:` must map attendance fields to column headers"
+        )
+        return {}
+    columns: dict[str, str] = {}
+    for key, header in raw.items():
+        if key not in ATTENDANCE_FIELDS:
+            close = difflib.get_close_matches(str(key), ATTENDANCE_FIELDS, n=1)
+            hint = (
+                f"; did you mean '{close[0]}'?"
+                if close
+                else f"; known: {', '.join(ATTENDANCE_FIELDS)}"
+            )
+            problem(("columns", str(key)), "map-field", f"'{key}' is not an attendance field{hint}")
+        elif not isinstance(header, str) or not header.strip():
+            problem(("columns", key), "map-columns", f"column for '{key}' must be a header text")
+        else:
+            columns[key] = header.strip()
+    for needed in ("email", "minutes"):
+        if needed not in raw:
+            problem(("columns",), "map-missing", f"`columns:` needs '{needed}'")
+    if ("date" in raw) == ("start" in raw):
+        problem(
+            ("columns",),
+            "map-date",
+            "`columns:` needs either `date` (the session's date) or `start` (a join time)",
         )
     return columns
 

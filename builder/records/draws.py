@@ -24,21 +24,16 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from builder.errors import TrustPathError
+from builder.errors import DomainError
 
 TOKEN_PREFIX = "d1"
 KEY_FILE = "draw.key"
 
 
-class QuizRuleError(TrustPathError):
+class QuizRuleError(DomainError):
     """An attempt or draw the quiz rules refuse: a stable code, a message, details."""
 
     code = "quiz_rule"
-
-    def __init__(self, message: str, details: dict[str, Any] | None = None) -> None:
-        super().__init__(message)
-        self.message = message
-        self.details = details or {}
 
 
 class DrawRequired(QuizRuleError):

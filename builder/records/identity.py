@@ -28,7 +28,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 from builder.lifecycle.email import try_normalise_email
-from builder.records.errors import ApiError
+from builder.records.errors import RecordsError
 
 MODES = ("open", "header", "token")
 OPEN_HEADER = "x-trustpath-user"
@@ -162,8 +162,8 @@ def _bearer(headers: Mapping[str, str]) -> str | None:
     return token.strip() or None if scheme.lower() == "bearer" else None
 
 
-def _unauthorized(code: str, message: str) -> ApiError:
-    return ApiError(401, code, message)
+def _unauthorized(code: str, message: str) -> RecordsError:
+    return RecordsError(code, message)
 
 
 @dataclass
@@ -176,7 +176,7 @@ class IdentityConfig:
     secret: bytes | None = None
 
     def resolve(self, headers: Mapping[str, str], client_host: str | None) -> Identity:
-        """The identity of a request; ApiError(401) when it has none we can trust."""
+        """The identity of a request; RecordsError (401 over HTTP) when it has none we can trust."""
         if self.mode == "open":
             return self._email(headers.get(OPEN_HEADER), OPEN_HEADER)
         if self.mode == "header":
@@ -221,11 +221,12 @@ class IdentityConfig:
 
 
 def check_admin(headers: Mapping[str, str], admin_token: str | None) -> None:
-    """ApiError 401 without a bearer token, 403 with a wrong one or when reports are off."""
+    """Refused without a bearer token (401 over HTTP), with a wrong one or when reports are off
+    (403)."""
     token = _bearer(headers)
     if token is None:
-        raise ApiError(401, "no_admin_token", "reports need Authorization: Bearer ADMIN_TOKEN")
+        raise RecordsError("no_admin_token", "reports need Authorization: Bearer ADMIN_TOKEN")
     if not admin_token:
-        raise ApiError(403, "reports_disabled", f"reports are off: set {ADMIN_TOKEN_ENV}")
+        raise RecordsError("reports_disabled", f"reports are off: set {ADMIN_TOKEN_ENV}")
     if not hmac.compare_digest(token.encode("utf-8"), admin_token.encode("utf-8")):
-        raise ApiError(403, "bad_admin_token", "the admin token is not valid")
+        raise RecordsError("bad_admin_token", "the admin token is not valid")

@@ -21,7 +21,7 @@ import uuid
 from urllib.parse import urlencode, urlsplit, urlunsplit
 
 from builder.ledger.entries import PendingRecord
-from builder.records.errors import ApiError
+from builder.records.errors import RecordsError
 from builder.records.identity import Identity, make_token
 from builder.store.database import Store
 
@@ -79,14 +79,14 @@ def revoke_links(store: Store, email: str, reason: str) -> int:
     return epoch
 
 
-def link_refusal(identity: Identity, state: tuple[str, int] | None) -> ApiError | None:
+def link_refusal(identity: Identity, state: tuple[str, int] | None) -> RecordsError | None:
     """The 401 for a link whose person or epoch no longer matches the store; None when valid."""
     if identity.link is None:
         return None
     if state is None or state[0] != identity.link.person_id:
-        return ApiError(
-            401, "revoked_link", "this training link is no longer valid: ask for a new one"
+        return RecordsError(
+            "revoked_link", "this training link is no longer valid: ask for a new one"
         )
     if state[1] != identity.link.epoch:
-        return ApiError(401, "revoked_link", "this training link was revoked: ask for a new one")
+        return RecordsError("revoked_link", "this training link was revoked: ask for a new one")
     return None

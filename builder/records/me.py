@@ -3,11 +3,12 @@
 Someone not on the roster (seen only through their records, or not at all) has no plan: the
 answer says so (`on_roster: false` and a message) instead of inventing an all-staff plan, and
 `trustpath records unknown` lists them for the compliance lead. A module with neither quiz nor
-acknowledgement cannot be completed by any record, and an offboarding module has no due date
-until an end date is on the roster: neither is listed, so "N of M done" counts exactly the
-items the due and completion reports count. Each module also says the person's latest pass and
-acknowledgement (`{"version", "on"}` or null), so a page can show "You acknowledged version 2
-on …" instead of the button, and "Acknowledged; quiz still to pass".
+acknowledgement (nor attendance, for a workshop) cannot be completed by any record, and an
+offboarding module has no due date until an end date is on the roster: neither is listed, so
+"N of M done" counts exactly the items the due and completion reports count. Each module also
+says the person's latest pass and acknowledgement (`{"version", "on"}` or null), so a page can
+show "You acknowledged version 2 on …" instead of the button, and "Acknowledged; quiz still to
+pass". Campaign items (`records assign`) are listed apart under `assigned`, with their reason.
 """
 
 from __future__ import annotations
@@ -17,8 +18,10 @@ from collections.abc import Sequence
 from typing import Any
 
 from builder.course.model import Course
+from builder.lifecycle.campaigns import assigned_items
 from builder.lifecycle.clock import OrgClock
 from builder.lifecycle.due import Completion, Person, RoleSpan, person_items
+from builder.store.campaign_queries import load_assignments
 from builder.store.database import Store
 from builder.store.queries import day_of, load_completions, load_first_seen
 from builder.store.report_queries import role_history
@@ -38,7 +41,7 @@ def on_roster(person: dict[str, Any] | None) -> bool:
 def not_on_roster(email: str) -> dict[str, Any]:
     """`GET /api/me` for someone who is not on the roster: no plan, and why."""
     return {"email": email, "name": None, "roles": [], "on_roster": False,
-            "message": NOT_ON_ROSTER, "modules": {}}  # fmt: skip
+            "message": NOT_ON_ROSTER, "modules": {}, "assigned": []}  # fmt: skip
 
 
 def person_statuses(
@@ -66,7 +69,7 @@ def person_statuses(
     with store.transaction() as conn:
         first_seen = load_first_seen(conn)
         if person is not None:
-            comps = load_completions(conn, pid, clock=clock)
+            comps = load_completions(conn, pid, clock=clock, workshops=course.workshop_minutes)
             spans = [
                 RoleSpan(max(start, day_of(on) or start) if i else start, tuple(new.split(";")))
                 for i, (on, new) in enumerate(role_history(conn, pid))
@@ -101,3 +104,37 @@ def _latest(done: Sequence[Completion], kind: str) -> dict[str, Any] | None:
         return None
     last = max(found, key=lambda c: (c.on, c.version))
     return {"version": last.version, "on": last.on.isoformat()}
+
+
+def assigned_to(
+    store: Store, course: Course, person: dict[str, Any], today: dt.date | None = None
+) -> list[dict[str, Any]]:
+    """The person's campaign items: `[{campaign, module, reason, due, status, completed}]`.
+
+    The same items `records due` lists with rule `assigned` (`lifecycle.campaigns`): open
+    ones first (most urgent first), then done ones; none once the person's end date passed.
+    """
+    today = today or OrgClock(course.timezone).today()
+    end = day_of(person.get("end_date"))
+    if end is not None and end < today:
+        return []
+    pid = person["person_id"]
+    with store.transaction() as conn:
+        campaigns = load_assignments(conn, person_id=pid)
+        if not campaigns:
+            return []
+        comps = load_completions(conn, pid)
+    start = day_of(person.get("start_date")) or day_of(person.get("created_at")) or today
+    who = Person(pid, person["email"], person.get("name") or "",
+                 person.get("department") or "", (), start, end)  # fmt: skip
+    order = {"overdue": 0, "due_soon": 1, "upcoming": 2, "done": 3}
+    items = sorted(
+        assigned_items(who, campaigns, course, comps, today),
+        key=lambda i: (order[i.status], i.due, i.module),
+    )
+    return [
+        {"campaign": i.campaign, "module": i.module, "reason": i.reason,
+         "due": i.due.isoformat(), "status": i.status,
+         "completed": i.completed.isoformat() if i.completed else None}
+        for i in items
+    ]  # fmt: skip

@@ -17,7 +17,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from builder.course.grading import GradingError, check_version, find_module, quiz_of
+from builder.course.grading import check_version, find_module, quiz_of
 from builder.course.quizrules import PastAttempt, draw_questions, policy_of, retry_at
 from builder.records.draws import (
     AttemptLimited,
@@ -29,16 +29,11 @@ from builder.records.draws import (
     iso,
     new_seed,
 )
-from builder.records.errors import ApiError
 from builder.records.identity import Identity
 from builder.store.database import Store
 from builder.store.quiz_history import QuizHistory, quiz_history
 
 Reader = Callable[..., Awaitable[Any]]
-
-
-def _grading(exc: GradingError) -> ApiError:
-    return ApiError(exc.status, exc.code, exc.message, exc.details)
 
 
 def utc_now() -> dt.datetime:
@@ -105,13 +100,10 @@ class QuizGate:
         Returns `{draw, module, version, questions: [ids], order: {question: [choice ids]},
         expires_at}`: a signed token good for one attempt until `expires_at` (the attempt
         window, 24 h by default, so an answer sheet queued offline still counts).
-        Raises ApiError (unknown module, no quiz) or AttemptLimited.
+        Raises a GradingError (unknown module, no quiz) or AttemptLimited.
         """
-        try:
-            module = find_module(self.manifest, module_id)
-            quiz = quiz_of(module)
-        except GradingError as exc:
-            raise _grading(exc) from None
+        module = find_module(self.manifest, module_id)
+        quiz = quiz_of(module)
         now = self.clock()
         count, until = await self._limits(identity, module, now)
         if until is not None:
@@ -143,15 +135,12 @@ class QuizGate:
     ) -> tuple[str, ...]:
         """The drawn question ids of a new attempt that the rules let through.
 
-        Raises ApiError (unknown module, stale version, no quiz), DrawRequired, InvalidDraw,
+        Raises a GradingError (unknown module, stale version, no quiz), DrawRequired, InvalidDraw,
         ForeignDraw, ExpiredDraw, UsedDraw or AttemptLimited.
         """
-        try:
-            module = find_module(self.manifest, body["module"])
-            check_version(module, body["version"])
-            quiz_of(module)
-        except GradingError as exc:
-            raise _grading(exc) from None
+        module = find_module(self.manifest, body["module"])
+        check_version(module, body["version"])
+        quiz_of(module)
         token = body.get("draw")
         if not token:
             raise DrawRequired(

@@ -25,7 +25,6 @@ import orjson
 
 from builder.course.grading import (
     Grade,
-    GradingError,
     check_version,
     find_module,
     grade_attempt,
@@ -33,11 +32,12 @@ from builder.course.grading import (
     question_feedback,
 )
 from builder.course.model import Course, course_from_manifest
-from builder.records.draws import DrawSigner, QuizRuleError, draw_key
-from builder.records.errors import ApiError
+from builder.errors import DomainError
+from builder.records.draws import DrawSigner, draw_key
+from builder.records.errors import RecordsError
 from builder.records.identity import Identity, IdentityConfig
 from builder.records.links import link_refusal
-from builder.records.me import not_on_roster, on_roster, person_statuses
+from builder.records.me import assigned_to, not_on_roster, on_roster, person_statuses
 from builder.records.quizzes import QuizGate, utc_now
 from builder.records.started import check_started_at
 from builder.records.writer import GroupWriter, WriteFailed
@@ -72,10 +72,6 @@ def _roles(stored: str | None) -> list[str]:
 def _today() -> str:
     """Today's date in UTC (YYYY-MM-DD): the unit anonymous feedback is dated in."""
     return dt.datetime.now(dt.UTC).date().isoformat()
-
-
-def _grading(exc: GradingError) -> ApiError:
-    return ApiError(exc.status, exc.code, exc.message, exc.details)
 
 
 @dataclass
@@ -143,7 +139,7 @@ class RecordsService:
             await asyncio.sleep(self.release_seconds)
 
     async def check_link(self, identity: Identity) -> None:
-        """ApiError 401 when a personal link names another person or an old epoch (revoked)."""
+        """Refused (401 over HTTP) when a personal link names another person or an old epoch."""
         if identity.link is None:
             return
         refusal = link_refusal(identity, await self.read(self.store.link_state, identity.email))
@@ -158,11 +154,11 @@ class RecordsService:
 
     async def _write(self, record: PendingRecord) -> StoredRecord | Duplicate:
         if self.writer is None:
-            raise ApiError(503, "storage_unavailable", "the records service is starting")
+            raise RecordsError("storage_unavailable", "the records service is starting")
         try:
             return await self.writer.submit(record)
         except WriteFailed as exc:
-            raise ApiError(503, "storage_unavailable", str(exc)) from None
+            raise RecordsError("storage_unavailable", str(exc)) from None
 
     async def _same_submitter(self, stored: StoredRecord, identity: Identity) -> bool:
         if stored.person_id is None:  # anonymous feedback: never linked, compare the body only
@@ -178,11 +174,11 @@ class RecordsService:
         kind: str,
         client_id: str,
         answer: Callable[[StoredRecord, bool], dict[str, Any]],
-    ) -> tuple[int, dict[str, Any]]:
+    ) -> tuple[bool, dict[str, Any]]:
         digest = body_digest(body)
         try:
             record = pending(digest)
-        except (ApiError, QuizRuleError):  # a replay is answered even when refused now
+        except DomainError:  # a replay is answered even when refused now
             found = await self.read(self.store.find_record, kind, client_id)
             if found is None:
                 raise
@@ -194,19 +190,18 @@ class RecordsService:
         if not created and (
             stored.body_sha256 != digest or not await self._same_submitter(stored, identity)
         ):
-            raise ApiError(
-                409,
+            raise RecordsError(
                 "conflicting_replay",
                 f"{kind} id {client_id} was already recorded with a different body",
                 {"id": client_id, "seq": stored.seq},
             )
-        return (201 if created else 200), answer(stored, created)
+        return created, answer(stored, created)
 
     # -- attempts --------------------------------------------------------------------------
 
     async def submit_attempt(
         self, identity: Identity, body: dict[str, Any]
-    ) -> tuple[int, dict[str, Any]]:
+    ) -> tuple[bool, dict[str, Any]]:
         """Grade and record a quiz attempt (POST /api/attempts).
 
         A new attempt needs a draw the service issued to this person (`draw`), unused and
@@ -218,25 +213,22 @@ class RecordsService:
 
     async def _submit_attempt(
         self, identity: Identity, body: dict[str, Any]
-    ) -> tuple[int, dict[str, Any]]:
+    ) -> tuple[bool, dict[str, Any]]:
         attempt_id = body["attempt_id"].lower()
         graded: list[Grade] = []  # this request's grade: the answer when its row is created
         now = self.clock()
-        refused: ApiError | QuizRuleError | None = None
+        refused: DomainError | None = None
         drawn: tuple[str, ...] = ()
         try:
             drawn = await self.quizzes.check_attempt(identity, body, now)
-        except (ApiError, QuizRuleError) as exc:
+        except DomainError as exc:
             refused = exc
 
         def pending(digest: str) -> PendingRecord:
             if refused is not None:
                 raise refused
-            try:
-                module = find_module(self.manifest, body["module"])
-                grade = grade_attempt(module, body["answers"], drawn)
-            except GradingError as exc:
-                raise _grading(exc) from None
+            module = find_module(self.manifest, body["module"])
+            grade = grade_attempt(module, body["answers"], drawn)
             graded.append(grade)
             started = check_started_at(body.get("started_at"), dt.datetime.now(dt.UTC))
             payload: dict[str, Any] = {
@@ -318,27 +310,22 @@ class RecordsService:
 
     async def submit_ack(
         self, identity: Identity, body: dict[str, Any]
-    ) -> tuple[int, dict[str, Any]]:
+    ) -> tuple[bool, dict[str, Any]]:
         """Record a policy acknowledgement (POST /api/acknowledgements)."""
         ack_id = body["ack_id"].lower()
 
         def pending(digest: str) -> PendingRecord:
-            try:
-                module = find_module(self.manifest, body["module"])
-                check_version(module, body["version"])
-            except GradingError as exc:
-                raise _grading(exc) from None
+            module = find_module(self.manifest, body["module"])
+            check_version(module, body["version"])
             ack = module.get("acknowledge")
             if not ack:
-                raise ApiError(
-                    422,
+                raise RecordsError(
                     "no_acknowledgement",
                     f"module '{module['id']}' has no statement to acknowledge",
                     {"module": module["id"]},
                 )
             if body["statement_sha256"] != ack["statement_sha256"]:
-                raise ApiError(
-                    409,
+                raise RecordsError(
                     "stale_statement",
                     "the statement changed since the page was built: reload the page",
                     {"module": module["id"]},
@@ -375,16 +362,13 @@ class RecordsService:
 
     async def submit_feedback(
         self, identity: Identity, body: dict[str, Any]
-    ) -> tuple[int, dict[str, Any]]:
+    ) -> tuple[bool, dict[str, Any]]:
         """Record a question, suggestion or concern (POST /api/feedback)."""
         feedback_id = body["feedback_id"].lower()
         anonymous = bool(body.get("anonymous", False))
 
         def pending(digest: str) -> PendingRecord:
-            try:
-                module = find_module(self.manifest, body["module"])
-            except GradingError as exc:
-                raise _grading(exc) from None
+            module = find_module(self.manifest, body["module"])
             payload = {
                 "v": PAYLOAD_FORMAT,
                 "version": module["version"],
@@ -423,29 +407,29 @@ class RecordsService:
 
     async def _pool_feedback(
         self, body: dict[str, Any], record: PendingRecord
-    ) -> tuple[int, dict[str, Any]]:
+    ) -> tuple[bool, dict[str, Any]]:
         """Anonymous feedback waits in the pool until its day is over (no seq, day-only time)."""
         day = _today()
         try:
             found = await asyncio.to_thread(self.store.pool_feedback, record, day)
         except Exception as exc:
             log.error("could not pool anonymous feedback: %s", exc)
-            raise ApiError(503, "storage_unavailable", "could not store the feedback") from None
+            raise RecordsError("storage_unavailable", "could not store the feedback") from None
         if found is not None and found.body_sha256 != record.body_sha256:
-            raise ApiError(
-                409,
+            raise RecordsError(
                 "conflicting_replay",
                 f"feedback id {record.client_id} was already recorded with a different body",
                 {"id": record.client_id},
             )
         when = found.recorded_at[:10] if found is not None else day
         answer = {"feedback_id": record.client_id, "recorded_at": day_stamp(when), "seq": None}
-        return (201 if found is None else 200), answer
+        return found is None, answer
 
     # -- reads -----------------------------------------------------------------------------
 
     async def me(self, identity: Identity) -> dict[str, Any]:
-        """The person, their roles and each path module's status (GET /api/me).
+        """The person, their roles, each path module's status and their campaign items with
+        the campaign's reason (GET /api/me).
 
         Someone not on the roster gets `on_roster: false`, a message and no modules.
         """
@@ -455,6 +439,7 @@ class RecordsService:
         assert person is not None
         roles = _roles(person["roles"])
         modules = await self.read(person_statuses, self.store, self.course, person, roles)
+        assigned = await self.read(assigned_to, self.store, self.course, person)
         return {
             "email": identity.email,
             "name": person["name"],
@@ -462,6 +447,7 @@ class RecordsService:
             "on_roster": True,
             "message": None,
             "modules": modules,
+            "assigned": assigned,
         }
 
     async def health(self) -> dict[str, Any]:

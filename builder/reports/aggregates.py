@@ -20,6 +20,7 @@ class CompletionRow:
     """Assigned items of one group and how many are current (done and not overdue)."""
 
     group: str
+    title: str = ""  # the role's or module's title; a department is its own
     assigned: int = 0
     current: int = 0
     overdue: int = 0
@@ -34,6 +35,7 @@ class CompletionRow:
     def as_dict(self) -> dict[str, Any]:
         return {
             "group": self.group,
+            "title": self.title or self.group,
             "people": len(self.people),
             "assigned": self.assigned,
             "current": self.current,
@@ -67,7 +69,7 @@ def completion_table(
         for group in groups:
             row = rows.get(group)
             if row is None:
-                row = rows[group] = CompletionRow(group)
+                row = rows[group] = CompletionRow(group, _group_title(course, by, group))
             row.assigned += 1
             row.people.add(item.person_id)
             if is_current(item):
@@ -79,6 +81,15 @@ def completion_table(
             elif item.status == "upcoming":
                 row.upcoming += 1
     return [rows[g] for g in sorted(rows)]
+
+
+def _group_title(course: Course, by: str, group: str) -> str:
+    """The human name of a completion group: a role's or module's title, else the group."""
+    if by == "role" and group in course.roles:
+        return course.roles[group].title
+    if by == "module" and group in course.modules:
+        return course.modules[group].title
+    return group
 
 
 @dataclass
@@ -93,6 +104,7 @@ class QuestionStat:
     top_wrong_text: str
     top_wrong_share: float  # of all attempts at the question
     item: ItemStat | None = None  # Moodle-style item analysis over first attempts
+    module_title: str = ""
 
     @property
     def miss_rate(self) -> float:
@@ -105,6 +117,7 @@ class QuestionStat:
     def as_dict(self) -> dict[str, Any]:
         return {
             "module": self.module,
+            "module_title": self.module_title,
             "version": self.version,
             "question": self.question,
             "prompt": self.prompt,
@@ -163,6 +176,7 @@ def question_stats(
                 texts.get(top[0], "") if top else "",
                 top[1] / attempts if top and attempts else 0.0,
                 items.get((module, version, question)),
+                course.modules[module].title if module in course.modules else "",
             )
         )
     stats.sort(key=lambda s: (-s.miss_rate, -s.attempts, s.module, s.version, s.question))
@@ -177,6 +191,7 @@ class ChoiceShare:
     id: str
     share: float  # of first attempts at the question that chose it
     correct: bool | None  # None: not in the current manifest (an older version's choice)
+    text: str = ""  # the choice's label in the current manifest ("" when not in it)
 
 
 @dataclass(frozen=True)
@@ -217,7 +232,8 @@ class ItemStat:
                 None if self.discrimination is None else round(self.discrimination, 4)
             ),
             "choices": [
-                {"id": c.id, "share": round(c.share, 4), "correct": c.correct} for c in self.choices
+                {"id": c.id, "text": c.text, "share": round(c.share, 4), "correct": c.correct}
+                for c in self.choices
             ],
             "unpicked_distractors": self.unpicked,
             "flags": self.flags,
@@ -284,10 +300,15 @@ def item_stats(
             right_count = sum(1 for a in by_seq.values() if question in a and a[question][1])
             q_meta = meta.get(question) or {}
             key = set(q_meta.get("correct") or ())
-            ids = [str(c["id"]) for c in q_meta.get("choices") or ()]
-            ids += sorted(set(picked) - set(ids))
+            labels = {str(c["id"]): str(c.get("text") or "") for c in q_meta.get("choices") or ()}
+            ids = [*labels, *sorted(set(picked) - set(labels))]
             choices = tuple(
-                ChoiceShare(c, picked[c] / n if n else 0.0, (c in key) if q_meta else None)
+                ChoiceShare(
+                    c,
+                    picked[c] / n if n else 0.0,
+                    (c in key) if q_meta else None,
+                    labels.get(c, ""),
+                )
                 for c in ids
             )
             out[(module, version, question)] = ItemStat(

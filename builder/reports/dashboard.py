@@ -121,6 +121,18 @@ def _items(data: DashboardData, status: str) -> str:
     return _table(["Person", "Department", "Module", "Due"], rows, len(chosen), "items")
 
 
+def _campaigns(data: DashboardData) -> str:
+    """Open campaigns (`records campaigns`): why, what, by when, and how far along."""
+    rows = []
+    for c in data.campaigns[:LIST_ROWS]:
+        a, d = c.assignment, c.as_dict()
+        titles = ", ".join(_title(data.course, m) for m in a.modules)
+        rows.append([esc(a.campaign), esc(a.reason), esc(titles), esc(a.due), esc(d["people"]),
+                     esc(d["done"]), esc(d["open"]), esc(d["overdue"])])  # fmt: skip
+    head = ["Campaign", "Reason", "Modules", "Due", "People", "Done", "Open", "Overdue"]
+    return _table(head, rows, len(data.campaigns), "campaigns")
+
+
 def _cover(data: DashboardData) -> str:
     """Whose records, as of when, from which build and ledger head, and whether it verified."""
     if data.verification is None:
@@ -222,6 +234,7 @@ def render_dashboard(data: DashboardData) -> str:
         ("Completion by department", completion),
         ("Overdue", _items(data, "overdue")),
         ("Due within 14 days", _items(data, "due_soon")),
+        ("Open campaigns", _campaigns(data)),
         ("Items due per week", weeks_legend + column_chart(_due_per_week(data),
                                                            "Items due per week")),
         ("Pass rate per module", rates),

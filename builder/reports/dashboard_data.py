@@ -14,6 +14,7 @@ from builder.ledger.chain import Head
 from builder.ledger.views import FeedbackEntry
 from builder.reports.aggregates import CompletionRow, QuestionStat, completion_table
 from builder.reports.answers import feedback_report, question_report
+from builder.reports.campaigns import CampaignSummary, summarise
 from builder.reports.due import DueTable, due_table
 from builder.reports.period import as_of_for
 from builder.reports.unknown import unknown_total
@@ -47,6 +48,7 @@ class DashboardData:
     feedback: dict[str, dict[str, int]] = field(default_factory=dict)  # module -> kind -> n
     feedback_latest: list[FeedbackEntry] = field(default_factory=list)
     feedback_total: int = 0
+    campaigns: list[CampaignSummary] = field(default_factory=list)  # open ones, oldest first
 
 
 def verify_ledger(store: Store, course: Course) -> Verification:
@@ -90,4 +92,11 @@ def gather(
         feedback=digest,
         feedback_latest=latest,
         feedback_total=len(entries),
+        campaigns=[
+            c
+            for c in summarise(
+                period.day, table.items, table.people, table.assignments, course
+            ).campaigns
+            if c.state == "open"
+        ],
     )

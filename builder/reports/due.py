@@ -3,19 +3,32 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 from builder.course.model import Course
+from builder.lifecycle.campaigns import Assignment
 from builder.lifecycle.due import DueItem, Excused, Person, sort_items
 from builder.reports.aggregates import CompletionRow, completion_table
+from builder.reports.filters import (
+    Roster,
+    check_department,
+    check_module,
+    check_role,
+    manager_team,
+    person_email,
+)
 from builder.reports.period import as_of_for
 from builder.store.database import Store
 from builder.store.queries import due_report
 
-DUE_COLUMNS = ("email", "department", "module", "rule", "due", "status", "completed")
+DUE_COLUMNS = (
+    "email", "name", "department", "module", "module_title", "rule", "due", "status", "completed",
+    "campaign",
+)  # fmt: skip
 COMPLETION_COLUMNS = (
-    "group", "people", "assigned", "current", "overdue", "due_soon", "upcoming", "share",
+    "group", "title", "people", "assigned", "current", "overdue", "due_soon", "upcoming", "share",
 )  # fmt: skip
 
 
@@ -27,25 +40,35 @@ class DueTable:
     items: list[DueItem]
     excused: list[Excused]
     people: list[Person] = field(default_factory=list, repr=False)
+    titles: dict[str, str] = field(default_factory=dict, repr=False)  # module id -> title
+    assignments: list[Assignment] = field(default_factory=list, repr=False)  # campaigns
 
     def as_dict(self) -> dict[str, Any]:
         """`{"as_of", "items": [item_row…], "excused": [{email, name, department, status,
         reason}…]}` (the JSON of `GET /api/reports/due`)."""
         return {
             "as_of": self.as_of.isoformat(),
-            "items": [item_row(i) for i in self.items],
+            "items": [item_row(i, self.titles) for i in self.items],
             "excused": [{"email": e.email, "name": e.name, "department": e.department,
                          "status": e.status, "reason": e.reason} for e in self.excused],
         }  # fmt: skip
 
 
-def item_row(item: DueItem) -> dict[str, Any]:
-    """One due item as a JSON-ready dict (dates as ISO text)."""
+def module_titles(course: Course) -> dict[str, str]:
+    """Module id -> title, for the human column beside each module id."""
+    return {mid: m.title for mid, m in course.modules.items()}
+
+
+def item_row(item: DueItem, titles: Mapping[str, str] | None = None) -> dict[str, Any]:
+    """One due item as a JSON-ready dict (dates as ISO text; `module_title` from `titles`);
+    `campaign` and `reason` are set for rule `assigned` (a campaign's item), else None."""
     return {
         "email": item.email, "name": item.name, "department": item.department,
-        "module": item.module, "version": item.version, "rule": item.rule,
+        "module": item.module, "module_title": (titles or {}).get(item.module, ""),
+        "version": item.version, "rule": item.rule,
         "due": item.due.isoformat(), "status": item.status,
         "completed": item.completed.isoformat() if item.completed else None,
+        "campaign": item.campaign, "reason": item.reason or None,
     }  # fmt: skip
 
 
@@ -57,28 +80,56 @@ def due_table(
     department: str | None = None,
     status: str | None = None,
     module: str | None = None,
+    role: str | None = None,
+    person: str | None = None,
+    manager: str | None = None,
     team: set[str] | None = None,
     verify: bool = False,
 ) -> DueTable:
     """Who must take which module by when, on `as_of` (default: today in the org's zone).
 
-    Filters keep items of one department, status or module, or of the people whose emails
-    are in `team` (a manager's reports); excused people are filtered by department only.
-    `verify` runs `records verify` first and refuses (ProjectionMismatch) if it fails.
+    Filters keep the items of one department, status, module, role (people who hold it),
+    person (an email), manager (their direct and indirect reports) or `team` (a set of
+    emails); excused people are filtered by department, role, person and manager. A filter
+    that names nothing that exists raises `filters.UnknownFilter` before any work. `verify`
+    runs `records verify` first and refuses (ProjectionMismatch) if it fails.
     Rules: DESIGN §8, `builder.lifecycle.due`.
     """
+    check_module(course, module)
+    check_role(course, role)
+    if department is not None or person is not None or manager is not None:
+        roster = Roster.load(store)
+        check_department(roster, department)
+        email = person_email(roster, person)
+        boss = manager_team(roster, manager)
+        if boss is not None:
+            team = boss if team is None else team & boss
+    else:
+        email = None
     day = as_of_for(course, as_of).day
     report, people = due_report(store, course, day, verify=verify)
+    holders = None if role is None else {p.person_id for p in people if role in p.roles}
+
+    def keep(person_id: str, person_email: str, person_department: str) -> bool:
+        return (
+            (department is None or person_department == department)
+            and (team is None or person_email in team)
+            and (email is None or person_email == email)
+            and (holders is None or person_id in holders)
+        )
+
+    if department is None and team is None and email is None and holders is None:
+        chosen: Iterable[DueItem] = report.items  # the common case: no call per item
+        excused = list(report.excused)
+    else:
+        chosen = (i for i in report.items if keep(i.person_id, i.email, i.department))
+        excused = [e for e in report.excused if keep(e.person_id, e.email, e.department)]
     items = sort_items(
         i
-        for i in report.items
-        if (department is None or i.department == department)
-        and (team is None or i.email in team)
-        and (status is None or i.status == status)
-        and (module is None or i.module == module)
+        for i in chosen
+        if (status is None or i.status == status) and (module is None or i.module == module)
     )
-    excused = [e for e in report.excused if department is None or e.department == department]
-    return DueTable(day, items, excused, people)
+    return DueTable(day, items, excused, people, module_titles(course), report.assignments)
 
 
 def completion_rows(
@@ -87,13 +138,22 @@ def completion_rows(
     by: str = "department",
     as_of: dt.date | None = None,
     *,
+    department: str | None = None,
+    role: str | None = None,
+    module: str | None = None,
+    manager: str | None = None,
     team: set[str] | None = None,
     verify: bool = False,
 ) -> list[CompletionRow]:
     """Share of assigned items that are current, grouped `by` department, role or module.
 
-    `team` and `verify` as for `due_table`.
+    Each row has the group and its `title` (the role's or module's title; a department is
+    its own). Filters, `team` and `verify` as for `due_table`.
     """
-    table = due_table(store, course, as_of, team=team, verify=verify)
+    table = due_table(store, course, as_of, department=department, role=role, module=module,
+                      manager=manager, team=team, verify=verify)  # fmt: skip
     by_id = {p.person_id: p for p in table.people}
-    return completion_table(table.items, by, by_id, course)
+    rows = completion_table(table.items, by, by_id, course)
+    if role is not None and by == "role":  # people holding the role: only that role's row
+        rows = [r for r in rows if r.group == role]
+    return rows

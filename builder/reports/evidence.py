@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
 
 from builder.course.model import Course
@@ -23,7 +23,7 @@ from builder.lifecycle.populations import (
     in_population,
     population_items,
 )
-from builder.reports.due import due_table
+from builder.reports.due import due_table, module_titles
 from builder.reports.export import (
     EVIDENCE_COLUMNS,
     POPULATION_COLUMNS,
@@ -60,8 +60,9 @@ def evidence_records(
     period = as_of_for(course, as_of)
     last = min(end, period.day)
     since, until = period.clock.start_of(start), period.clock.end_of(last)
+    titles = module_titles(course)
     for row in evidence_rows(store, since, until):
-        yield evidence_record(row)
+        yield evidence_record(row, titles)
 
 
 def population_report(
@@ -87,15 +88,18 @@ def population_report(
     window = (start, end)
     chosen = [p for p in people_list if in_population(p, which, window, period.day)]
     with store.transaction() as conn:
-        rows = dated_records(conn, [p.person_id for p in chosen], period.until)
+        rows = dated_records(
+            conn, [p.person_id for p in chosen], period.until, course.workshop_minutes
+        )
     dated: dict[tuple[str, str], list[tuple[str, dt.date]]] = {}
     for kind, pid, module, at in rows:
         dated.setdefault((pid, module), []).append((kind, period.clock.day_of(at)))
     return population_items(chosen, course, dated, which, window, period.day)
 
 
-def population_row(item: PopulationItem) -> dict[str, Any]:
-    """One population item as a JSON-ready dict (`POPULATION_COLUMNS`)."""
+def population_row(item: PopulationItem, titles: Mapping[str, str] | None = None) -> dict[str, Any]:
+    """One population item as a JSON-ready dict (`POPULATION_COLUMNS`); `module_title` from
+    `titles` (module id -> title)."""
     person = item.person
     return {
         "email": person.email,
@@ -104,6 +108,7 @@ def population_row(item: PopulationItem) -> dict[str, Any]:
         "start_date": person.start_date.isoformat(),
         "end_date": person.end_date.isoformat() if person.end_date else None,
         "module": item.module,
+        "module_title": (titles or {}).get(item.module, ""),
         "due": item.due.isoformat(),
         "completed": item.completed.isoformat() if item.completed else None,
         "state": item.state,
@@ -160,7 +165,8 @@ def _lines(
     columns: tuple[str, ...]
     if population:
         items = population_report(store, course, population, start, end, as_of)
-        rows, columns = (population_row(i) for i in items), POPULATION_COLUMNS
+        titles = module_titles(course)
+        rows, columns = (population_row(i, titles) for i in items), POPULATION_COLUMNS
     else:
         rows, columns = evidence_records(store, course, start, end, as_of), EVIDENCE_COLUMNS
     if fmt == "csv":

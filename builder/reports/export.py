@@ -18,7 +18,7 @@ import io
 import json
 import re
 import uuid
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from typing import Any, TextIO
 from urllib.parse import urlsplit
 
@@ -26,13 +26,13 @@ from builder.errors import TrustPathError
 from builder.markup import safe_cell
 
 EVIDENCE_COLUMNS = (
-    "seq", "kind", "record_id", "email", "name", "department", "person_id", "module", "version",
-    "content_sha256", "commit", "criteria", "score", "pass_mark", "passed", "started_at",
-    "recorded_at", "record_hash",
+    "seq", "kind", "record_id", "email", "name", "department", "person_id", "module",
+    "module_title", "version", "content_sha256", "commit", "criteria", "score", "pass_mark",
+    "passed", "started_at", "recorded_at", "record_hash",
 )  # fmt: skip
 POPULATION_COLUMNS = (
-    "email", "name", "department", "start_date", "end_date", "module", "due", "completed",
-    "state", "days_late", "after_end",
+    "email", "name", "department", "start_date", "end_date", "module", "module_title", "due",
+    "completed", "state", "days_late", "after_end",
 )  # fmt: skip
 ADL = "http://adlnet.gov/expapi/verbs/"
 # Characters RFC 3987 allows nowhere in an IRI: controls, space and the "unwise" set.
@@ -66,8 +66,9 @@ def check_org_iri(iri: str | None) -> str:
     return iri
 
 
-def evidence_record(row: dict[str, Any]) -> dict[str, Any]:
-    """One ledger row (joined with its person) as an evidence record."""
+def evidence_record(row: dict[str, Any], titles: Mapping[str, str] | None = None) -> dict[str, Any]:
+    """One ledger row (joined with its person) as an evidence record; `module_title` from
+    `titles` (module id -> title; "" for a module the course no longer has)."""
     p = row["payload"]
     return {
         "seq": row["seq"],
@@ -78,6 +79,7 @@ def evidence_record(row: dict[str, Any]) -> dict[str, Any]:
         "department": row.get("department"),
         "person_id": row.get("person_id"),
         "module": p.get("module"),
+        "module_title": (titles or {}).get(str(p.get("module")), ""),
         "version": p.get("version"),
         "content_sha256": p.get("content_sha256"),
         "commit": p.get("build_commit") or p.get("commit"),

@@ -56,6 +56,11 @@ def render_header(module: Module, curriculum: Curriculum, link: Linker) -> str:
     )
     facts = [
         ("Duration", esc(_minutes(module.duration))),
+        *(
+            [("Delivery", esc(f"Live workshop; attend at least {module.min_minutes} min"))]
+            if module.delivery == "workshop"
+            else []
+        ),
         ("Version", str(module.version)),
         ("Owner", esc(module.owner or "not set")),
         ("Roles", roles),

@@ -277,6 +277,10 @@ def render_my_training() -> str:
             "<noscript><p>This page needs JavaScript to show your training status.</p></noscript>"
             "</div>",
             "",
+            '<p class="trustpath-transcript"><a id="trustpath-transcript" href="#" hidden>'
+            "Download my transcript (printable HTML)</a> "
+            '<span id="trustpath-transcript-status" role="status" aria-live="polite"></span></p>',
+            "",
         ]
     )
 

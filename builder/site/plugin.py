@@ -95,6 +95,10 @@ class TrustPathPlugin(BasePlugin[TrustPathConfig]):  # type: ignore[valid-type,n
 
     def on_files(self, files: Files, /, *, config: Any) -> Files:
         settings = self.settings = self._settings(config)
+        docs = Path(config["docs_dir"]).resolve()
+        for stray in [f for f in files if f.src_uri.startswith("messages/")]:
+            if Path(str(stray.src_dir)).resolve() != docs:
+                files.remove(stray)  # message templates of `records remind`: not for the site
         result = load_curriculum(settings)
         diagnostics = sort_diagnostics(result.diagnostics)
         errors = [d for d in diagnostics if d.severity == "error"]

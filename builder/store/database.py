@@ -64,6 +64,10 @@ class StorageError(Exception):
     """The database cannot be opened or used."""
 
 
+class NoDatabase(StorageError):
+    """A command that reads records was pointed at a SQLite file that does not exist."""
+
+
 def resolve_database_url(root: Path, option: str | None = None) -> str:
     """--database, else $TRUSTPATH_DATABASE_URL, else SQLite at .trustpath/records.db."""
     url = option or os.environ.get(DATABASE_ENV) or ""
@@ -98,7 +102,9 @@ def _sqlite_setup(engine: Engine) -> None:
 class Store:
     """Connections, migrations and every query the service and the CLI run."""
 
-    def __init__(self, url: str) -> None:
+    def __init__(self, url: str, create: bool = True) -> None:
+        """Open the database at `url`; with `create=False` a missing SQLite file is NoDatabase
+        (only `serve`, `records migrate` and `records roster import` may create one)."""
         self.url = url
         self.kind = self.kind_of(url)
         self._local = threading.local()
@@ -108,12 +114,20 @@ class Store:
         try:
             if self.kind == "sqlite":
                 path = url.split(":///", 1)[1] if ":///" in url else ""
+                if path and path != ":memory:" and not create and not Path(path).is_file():
+                    raise NoDatabase(
+                        f"no records database at {path}: check --database (or "
+                        "TRUSTPATH_DATABASE_URL); `trustpath serve`, `trustpath records migrate` "
+                        "or `trustpath records roster import FILE` create one"
+                    )
                 if path and path != ":memory:":
                     Path(path).parent.mkdir(parents=True, exist_ok=True)
                 self.engine = sa.create_engine(url, connect_args={"check_same_thread": False})
                 _sqlite_setup(self.engine)
             else:
                 self.engine = sa.create_engine(url, pool_size=8, max_overflow=8, pool_pre_ping=True)
+        except NoDatabase:
+            raise
         except (sa.exc.SQLAlchemyError, OSError, ValueError) as exc:
             raise StorageError(f"cannot open database {self.safe_url}: {exc}") from None
 
@@ -181,6 +195,17 @@ class Store:
             self._readers.append(conn)
         return conn
 
+    def hot_rows(self, sql: str, params: dict[str, Any]) -> list[tuple[Any, ...]]:
+        """Rows of a constant query with `:name` parameters, for per-request reads.
+
+        On SQLite this is the thread's own raw connection (tens of microseconds, no SQLAlchemy
+        objects); on PostgreSQL a short transaction.
+        """
+        if self.kind == "sqlite":
+            return [tuple(r) for r in self._reader().execute(sql, params).fetchall()]
+        with self.transaction() as conn:
+            return [tuple(r) for r in conn.exec_driver_sql(self._sql(sql), params).all()]
+
     def find_record(self, kind: str, client_id: str) -> StoredRecord | None:
         """The ledger row recorded for this client id, if any (the per-request replay check)."""
         params = {"kind": kind, "client_id": client_id}
@@ -231,10 +256,53 @@ class Store:
             row = conn.execute(sa.select(PEOPLE).where(PEOPLE.c.email == email)).first()
         return dict(row._mapping) if row else None
 
-    def forget(self, email: str) -> bool:
-        """Erase a person's personal data; their ledger rows stay, pseudonymous."""
+    def forget(self, email: str) -> dict[str, int]:
+        """Erase a person's name and email from every table; what was removed, by place.
+
+        The person's `people` row stays as a tombstone (`erased:<person id>`, no name, no
+        salt), so their pseudonymous ledger entries and roster history still verify while
+        nothing links them to the person any more: without the salt, the email commitment in
+        the chain cannot be tested against any address. Managers' rows naming the email lose
+        it too. On SQLite the freed bytes are overwritten (`secure_delete`) and the WAL is
+        checkpointed and truncated; on PostgreSQL `people` is vacuumed. Empty when the email
+        is unknown.
+        """
+        removed: dict[str, int] = {}
         with self.transaction(write=True) as conn:
-            return conn.execute(sa.delete(PEOPLE).where(PEOPLE.c.email == email)).rowcount > 0
+            if self.kind == "sqlite":
+                conn.exec_driver_sql("PRAGMA secure_delete = ON")
+            lock_for_writing(conn)
+            row = conn.execute(
+                sa.select(PEOPLE.c.person_id, PEOPLE.c.name).where(PEOPLE.c.email == email)
+            ).first()
+            if row is None:
+                return removed
+            tomb = f"erased:{row.person_id}"
+            conn.execute(
+                sa.text(
+                    "UPDATE people SET email = :tomb, name = NULL, salt = NULL, "
+                    "updated_at = :now WHERE person_id = :pid"
+                ),
+                {"tomb": tomb, "now": utc_now(), "pid": row.person_id},
+            )
+            removed["people: email, name and email-commitment salt"] = 1
+            managed = conn.execute(
+                sa.text("UPDATE people SET manager_email = :tomb WHERE manager_email = :email"),
+                {"tomb": tomb, "email": email},
+            ).rowcount
+            if managed:
+                removed["people: manager_email of their reports"] = managed
+        self._scrub_files()
+        return removed
+
+    def _scrub_files(self) -> None:
+        """Make erased bytes unreadable in the database files (see `forget`)."""
+        if self.kind == "sqlite":
+            with self.engine.connect() as conn:
+                conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+        else:
+            with self.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+                conn.exec_driver_sql("VACUUM people")
 
     def ensure_people(self, emails: list[str]) -> dict[str, str]:
         """email -> person_id for every email, adding a `seen` person for each unknown one."""

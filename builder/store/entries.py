@@ -1,7 +1,9 @@
-"""Ledger entries the storage side writes itself: roster changes and module publications.
+"""Ledger entries the storage side writes itself: roster changes, module publications,
+workshop attendance and reminders sent.
 
 Attempts, acknowledgements and feedback are built by the records service (`records/`); these
-two come from `trustpath records roster import` and from `serve` publishing a build.
+come from `trustpath records roster import`, `serve` publishing a build,
+`records attendance import` and `records remind`.
 """
 
 from __future__ import annotations
@@ -62,3 +64,47 @@ def publication_entry(
         payload["first_seen_at"] = first_seen_at
     client_id = f"{module}@{version}@{content_sha256}"
     return PendingRecord("publication", client_id, None, module, _digest(payload), payload)
+
+
+def attendance_entry(
+    email: str,
+    person_id: str,
+    module: str,
+    version: int,
+    date: str,
+    minutes: int,
+    source: str,
+) -> PendingRecord:
+    """An `attendance` entry: a person's minutes at a workshop session on `date` (ISO).
+
+    One entry per person, workshop and session date (its client id); `source` is the
+    imported file's name. Whether it completes the workshop is decided by `min_minutes`.
+    """
+    payload: dict[str, Any] = {
+        "v": ENTRY_FORMAT,
+        "version": version,
+        "date": date,
+        "minutes": minutes,
+        "source": source,
+    }
+    client_id = f"{module}@{date}@{person_id}"
+    return PendingRecord("attendance", client_id, email, module, _digest(payload), payload)
+
+
+def reminder_entry(
+    email: str, channel: str, message: str, items: list[dict[str, Any]], as_of: str
+) -> PendingRecord:
+    """A `reminder` entry: one message sent to `email` on `channel` (email | webhook).
+
+    `message` is `reminder` (the person's own items) or `digest` (a manager's reports'
+    items, each naming the report by pseudonymous person id); `items` are
+    `{module, version, due, status[, person]}`. The message body is never recorded.
+    """
+    payload: dict[str, Any] = {
+        "v": ENTRY_FORMAT,
+        "channel": channel,
+        "message": message,
+        "items": items,
+        "as_of": as_of,
+    }
+    return PendingRecord("reminder", uuid.uuid4().hex, email, None, _digest(payload), payload)

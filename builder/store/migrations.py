@@ -20,7 +20,9 @@ from collections.abc import Callable
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
+from builder.store.campaign_tables import CAMPAIGN_MIGRATIONS  # issue 18: 0800 and up
 from builder.store.chain_writes import lock_for_writing, utc_now
+from builder.store.loop_tables import LOOP_MIGRATIONS  # issue 13: 0500 and up
 from builder.store.report_migrations import REPORT_MIGRATIONS  # reports own 0100 and up
 from builder.store.security_tables import SECURITY_MIGRATIONS  # issue 15: 0300 and up
 
@@ -191,6 +193,11 @@ def m0200_chain_everything(conn: Connection) -> None:
     _append_only(conn, APPEND_ONLY)
 
 
+def m0501_attendance_reminders_append_only(conn: Connection) -> None:
+    """`attendance` and `reminders` are projections of ledger entries: append-only too."""
+    _append_only(conn, ("attendance", "reminders"))
+
+
 MIGRATIONS: list[tuple[str, Callable[[Connection], None]]] = [
     ("0001_tables", m0001_tables),
     ("0002_ledger_append_only", m0002_ledger_append_only),
@@ -198,6 +205,9 @@ MIGRATIONS: list[tuple[str, Callable[[Connection], None]]] = [
     ("0200_chain_everything", m0200_chain_everything),
     *SECURITY_MIGRATIONS,
     ("0301_link_revocations_append_only", m0301_link_revocations_append_only),
+    *CAMPAIGN_MIGRATIONS,
+    *LOOP_MIGRATIONS,
+    ("0501_attendance_reminders_append_only", m0501_attendance_reminders_append_only),
 ]
 
 

@@ -11,6 +11,7 @@ import datetime as dt
 import gc
 import json
 import secrets
+from collections.abc import Mapping
 from typing import Any
 
 import sqlalchemy as sa
@@ -29,6 +30,8 @@ from builder.lifecycle.roster import (
     RosterRow,
     plan_changes,
 )
+from builder.store.campaign_queries import load_assignments
+from builder.store.campaign_tables import projection_counts
 from builder.store.chain_writes import append_entries, lock_for_writing, utc_now
 from builder.store.database import TABLES, Store, new_person_id
 from builder.store.entries import roster_entry
@@ -238,12 +241,15 @@ def load_completions(
     person_id: str | None = None,
     cutoff: str | None = None,
     clock: OrgClock | None = None,
+    workshops: Mapping[str, int] | None = None,
 ) -> dict[tuple[str, str], list[Completion]]:
-    """(person, module) -> latest pass and acknowledgement per version recorded by `cutoff`.
+    """(person, module) -> latest pass and acknowledgement per version recorded by `cutoff`,
+    and for each workshop in `workshops` (module id -> min_minutes) the latest session date
+    per version attended for at least its minutes (kind `attend`, recorded by `cutoff`).
 
     Both GROUP BYs scan a covering index in order (`attempts_latest_pass`, `acks_latest`);
     `person_id` limits them to one person (GET /api/me). Days are the organisation's
-    (`clock`, default UTC).
+    (`clock`, default UTC); an attendance's day is its session date.
     """
     clock = clock or OrgClock()
     out: dict[tuple[str, str], list[Completion]] = {}
@@ -262,13 +268,23 @@ def load_completions(
                 f" WHERE TRUE{where} GROUP BY person_id, module, version"),
     )  # fmt: skip
     day_of_record = clock.day_of
+    if workshops:
+        sql = ("SELECT person_id, module, version, minutes, session_date FROM attendance"
+               f" WHERE TRUE{where}")  # fmt: skip
+        for pid, module, version, minutes, on in _fetch(conn, sql, tuple(params)):
+            need = workshops.get(module)
+            if need is None or int(minutes) < need:
+                continue
+            out.setdefault((pid, module), []).append(
+                Completion(version, "attend", dt.date.fromisoformat(on))
+            )
     for kind, sql in queries:
         for pid, module, version, at in _fetch(conn, sql, tuple(params)):
             found = out.get((pid, module))
             if found is None:
-                out[(pid, module)] = [Completion(version, kind, day_of_record(at))]
+                out[(pid, module)] = [Completion(version, kind, day_of_record(at), at)]
             else:
-                found.append(Completion(version, kind, day_of_record(at)))
+                found.append(Completion(version, kind, day_of_record(at), at))
     return out
 
 
@@ -314,7 +330,10 @@ def check_projections(conn: Connection) -> None:
         ("feedback", entries.get("feedback", 0), "SELECT count(*) FROM feedback"),
         ("roster_history", fields, "SELECT count(*) FROM roster_history"),
         ("module_versions", entries.get("publication", 0), "SELECT count(*) FROM module_versions"),
+        ("attendance", entries.get("attendance", 0), "SELECT count(*) FROM attendance"),
+        ("reminders", entries.get("reminder", 0), "SELECT count(*) FROM reminders"),
         ("attempts", entries.get("attempt", 0), "SELECT count(DISTINCT seq) FROM attempts"),
+        *projection_counts(conn, entries),
     )
     for table, expected, sql in checks:
         rows = int(_fetch(conn, sql)[0][0])
@@ -343,7 +362,8 @@ def due_report(
     Only ledger entries recorded by then count, the roster is as its entries stood then, and
     completion days are the organisation's days. ProjectionMismatch when the projections do
     not match the ledger; with `verify`, the chain and every projection row are checked first
-    (`store.verify.verify_all`).
+    (`store.verify.verify_all`). Campaigns and cancellations recorded by then give the
+    `assigned` items (`builder.lifecycle.campaigns`).
     """
     if verify:
         from builder.store.verify import verify_all  # verify imports this module
@@ -363,9 +383,12 @@ def due_report(
         with store.transaction() as conn:
             check_projections(conn)
             people = load_people(conn, as_of)
-            completions = load_completions(conn, cutoff=cutoff, clock=clock)
+            completions = load_completions(
+                conn, cutoff=cutoff, clock=clock, workshops=course.workshop_minutes
+            )
             first_seen = load_first_seen(conn, cutoff, clock)
-        return due_items(people, course, completions, first_seen, as_of), people
+            campaigns = load_assignments(conn, cutoff)
+        return due_items(people, course, completions, first_seen, as_of, campaigns), people
     finally:
         if paused:
             gc.enable()

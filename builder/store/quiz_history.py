@@ -9,11 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-import sqlalchemy as sa
-
-from builder.store.database import TABLES, Store
-
-ATTEMPTS, PEOPLE, LEDGER = TABLES["attempts"], TABLES["people"], TABLES["ledger"]
+from builder.store.database import Store
 
 
 @dataclass(frozen=True)
@@ -25,27 +21,26 @@ class QuizHistory:
     recent: list[tuple[str, bool, str]]
 
 
+_HISTORY_SQL = (
+    "SELECT a.recorded_at, a.passed, l.payload FROM attempts a "
+    "JOIN people p ON p.person_id = a.person_id "
+    "JOIN ledger l ON l.seq = a.seq "
+    "WHERE p.email = :email AND a.module = :module ORDER BY a.seq DESC"
+)
+_COUNT_SQL = (
+    "SELECT count(*) FROM attempts a JOIN people p ON p.person_id = a.person_id "
+    "WHERE p.email = :email AND a.module = :module"
+)
+
+
 def quiz_history(store: Store, email: str, module: str, last: int) -> QuizHistory:
-    """The person's attempt count at `module` and their `last` attempts (oldest first)."""
-    mine = sa.and_(
-        ATTEMPTS.c.person_id == PEOPLE.c.person_id,
-        PEOPLE.c.email == email,
-        ATTEMPTS.c.module == module,
-    )
-    with store.transaction() as conn:
-        count = conn.execute(
-            sa.select(sa.func.count()).select_from(ATTEMPTS).join(PEOPLE, mine)
-        ).scalar_one()
-        rows = (
-            conn.execute(
-                sa.select(ATTEMPTS.c.recorded_at, ATTEMPTS.c.passed, LEDGER.c.payload)
-                .select_from(ATTEMPTS)
-                .join(PEOPLE, mine)
-                .join(LEDGER, LEDGER.c.seq == ATTEMPTS.c.seq)
-                .order_by(ATTEMPTS.c.seq.desc())
-                .limit(max(last, 1))
-            ).all()
-            if count
-            else []
-        )
-    return QuizHistory(int(count), [(r[0], bool(r[1]), r[2]) for r in reversed(rows)])
+    """The person's attempt count at `module` and their `last` attempts (oldest first).
+
+    Read on every attempt and draw: constant SQL on the store's hot-path reader.
+    """
+    params = {"email": email, "module": module}
+    count = int(store.hot_rows(_COUNT_SQL, params)[0][0])
+    if not count:
+        return QuizHistory(0, [])
+    rows = store.hot_rows(f"{_HISTORY_SQL} LIMIT {max(int(last), 1)}", params)
+    return QuizHistory(count, [(str(r[0]), bool(r[1]), str(r[2])) for r in reversed(rows)])

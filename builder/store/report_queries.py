@@ -9,18 +9,19 @@ report types are built in `builder.reports`.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from builder.store.database import Store
+from builder.store.loop_tables import ATTENDANCE
 from builder.store.queries import ACKS, ANSWERS, ATTEMPTS, FEEDBACK, HISTORY, LEDGER, PEOPLE
 
 AnswerRow = tuple[str, int, str, tuple[str, ...], bool, int]  # module, version, q, sel, ok, n
 FeedbackRow = tuple[str, int, str, str, str, bool, str | None, str | None]
-DatedRow = tuple[str, str, str, str]  # kind ("pass" | "ack"), person_id, module, recorded_at
+DatedRow = tuple[str, str, str, str]  # kind (pass | ack | attend), person_id, module, time or day
 
 
 def pass_rates(conn: Connection, until: str | None) -> list[tuple[str, int, int]]:
@@ -118,8 +119,15 @@ def evidence_rows(store: Store, since: str, until: str) -> Iterator[dict[str, An
             yield dict(row, payload=json.loads(row["payload"]))
 
 
-def dated_records(conn: Connection, person_ids: list[str], until: str | None) -> list[DatedRow]:
-    """Every pass and acknowledgement of the given people recorded by `until`."""
+def dated_records(
+    conn: Connection,
+    person_ids: list[str],
+    until: str | None,
+    workshops: Mapping[str, int] | None = None,
+) -> list[DatedRow]:
+    """Every pass and acknowledgement of the given people recorded by `until`, and their
+    attendance at each workshop in `workshops` (module -> min_minutes) long enough to count
+    (kind `attend`, dated by the session date)."""
     if not person_ids:
         return []
     passes = sa.select(ATTEMPTS.c.person_id, ATTEMPTS.c.module, ATTEMPTS.c.recorded_at).where(
@@ -134,7 +142,28 @@ def dated_records(conn: Connection, person_ids: list[str], until: str | None) ->
     out: list[DatedRow] = []
     for kind, query in (("pass", passes), ("ack", acks)):
         out.extend((kind, pid, module, at) for pid, module, at in conn.execute(query))
+    for pid, module, on, minutes in attendance_of(conn, person_ids, until, workshops or {}):
+        if minutes >= (workshops or {})[module]:
+            out.append(("attend", pid, module, on))
     return out
+
+
+def attendance_of(
+    conn: Connection, person_ids: list[str], until: str | None, workshops: Mapping[str, int]
+) -> list[tuple[str, str, str, int]]:
+    """(person_id, module, session date, minutes) of the given people's attendance at the
+    workshops named in `workshops`, recorded by `until`."""
+    if not person_ids or not workshops:
+        return []
+    query = sa.select(
+        ATTENDANCE.c.person_id,
+        ATTENDANCE.c.module,
+        ATTENDANCE.c.session_date,
+        ATTENDANCE.c.minutes,
+    ).where(ATTENDANCE.c.person_id.in_(person_ids), ATTENDANCE.c.module.in_(sorted(workshops)))
+    if until is not None:
+        query = query.where(ATTENDANCE.c.recorded_at <= until)
+    return [(str(p), str(m), str(on), int(n)) for p, m, on, n in conn.execute(query)]
 
 
 def role_history(conn: Connection, person_id: str) -> list[tuple[str, str]]:
@@ -185,3 +214,24 @@ def unknown_count(conn: Connection, until: str | None) -> int:
     if until is not None:
         query = query.where(LEDGER.c.recorded_at <= until)
     return int(conn.execute(query).scalar() or 0)
+
+
+def recorded_modules(conn: Connection) -> set[str]:
+    """Module ids that have answers or feedback recorded (a report filter may name a module
+    the course no longer has, as long as records of it exist)."""
+    answered = sa.select(ANSWERS.c.module).distinct()
+    commented = sa.select(FEEDBACK.c.module).distinct()
+    return {str(m) for (m,) in conn.execute(sa.union(answered, commented))}
+
+
+def roster_names(conn: Connection) -> list[tuple[str, str, str, str]]:
+    """(email, name, department, manager_email) of everyone the roster imported, by email.
+
+    People seen only through their records (no roster row) and forgotten people (their row is
+    an `erased:` tombstone) are left out: a report filter that names one names nobody.
+    """
+    query = sa.select(
+        PEOPLE.c.email, PEOPLE.c.name, PEOPLE.c.department, PEOPLE.c.manager_email
+    ).where(PEOPLE.c.source != "seen", sa.not_(PEOPLE.c.email.startswith("erased:")))
+    rows = conn.execute(query.order_by(PEOPLE.c.email))
+    return [(str(e), str(n or ""), str(d or ""), str(m or "")) for e, n, d, m in rows]

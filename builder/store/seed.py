@@ -193,3 +193,33 @@ def append_records(store: Store, records: Iterable[dict[str, Any]], chunk: int =
 def record_version(store: Store, module: str, version: int, first_seen_at: str) -> None:
     """Say when a module version was first served: a publication entry at that time."""
     append_records(store, [publication(module, version, first_seen_at)])
+
+
+def attendance(
+    person: str, module: str, version: int, date: str, minutes: int, at: str
+) -> dict[str, Any]:
+    """An attendance record: `person` attended `module`'s session on `date` for `minutes`."""
+    payload = {"v": 1, "version": version, "date": date, "minutes": minutes, "source": "seed"}
+    return {
+        "kind": "attendance",
+        "client_id": f"{module}@{date}@{person}",
+        "person_id": person,
+        "module": module,
+        "recorded_at": at,
+        "payload": payload,
+    }
+
+
+def reminder(
+    person: str, channel: str, message: str, items: list[dict[str, Any]], as_of: str, at: str
+) -> dict[str, Any]:
+    """A reminder record: a message sent to `person` on `channel` about `items`."""
+    payload = {"v": 1, "channel": channel, "message": message, "items": items, "as_of": as_of}
+    return {
+        "kind": "reminder",
+        "client_id": uuid.uuid4().hex,
+        "person_id": person,
+        "module": None,
+        "recorded_at": at,
+        "payload": payload,
+    }

@@ -25,24 +25,20 @@ from starlette.routing import BaseRoute, Mount, Route
 from starlette.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Scope
 
+from builder.errors import DomainError
 from builder.records.draws import (
     AttemptLimited,
-    DrawRequired,
-    ExpiredDraw,
-    ForeignDraw,
-    InvalidDraw,
-    QuizRuleError,
-    UsedDraw,
 )
-from builder.records.errors import ApiError
 from builder.records.identity import Identity
 from builder.records.service import RecordsService
 from builder.web.admin import report_routes
 from builder.web.duplicates import DuplicateKey, check_duplicate_keys
+from builder.web.errors import ApiError, api_error
 from builder.web.openapi import openapi_document
 from builder.web.ratelimit import RateLimiter, RouteLimits, parse_rate_limits
 from builder.web.schemas import validate_body
 from builder.web.security import SecurityHeaders
+from builder.web.transcript import me_transcript
 
 MAX_BODY = 64 * 1024
 log = logging.getLogger("trustpath.records")
@@ -147,7 +143,7 @@ async def identity_of(scope: Scope) -> Identity:
 async def _email_or_none(scope: Scope) -> str | None:
     try:
         return (await identity_of(scope)).email
-    except ApiError:  # the route itself answers 400/401
+    except (ApiError, DomainError):  # the route itself answers 400/401
         return None
 
 
@@ -155,15 +151,18 @@ async def _identity(request: Request) -> Identity:
     return await identity_of(request.scope)
 
 
-Submit = Callable[[RecordsService, Identity, dict[str, Any]], Awaitable[tuple[int, dict[str, Any]]]]
+# What a submission returns: (created, answer); created is 201, a replay 200.
+Submit = Callable[
+    [RecordsService, Identity, dict[str, Any]], Awaitable[tuple[bool, dict[str, Any]]]
+]
 
 
 def _post_route(path: str, kind: str, submit: Submit) -> Route:
     async def endpoint(request: Request) -> Response:
         identity = await _identity(request)
         body = validate_body(kind, await read_json(request))
-        status, result = await submit(_service(request), identity, body)
-        return JSONResponse(result, status_code=status)
+        created, result = await submit(_service(request), identity, body)
+        return JSONResponse(result, status_code=201 if created else 200)
 
     return Route(path, endpoint, methods=["POST"])
 
@@ -210,26 +209,15 @@ async def on_api_error(request: Request, exc: Exception) -> Response:
     return JSONResponse(exc.body(), status_code=exc.status, headers=exc.headers)
 
 
-# The quiz rules' domain errors (builder.records.draws) and their statuses.
-QUIZ_RULE_STATUS: tuple[tuple[type[QuizRuleError], int], ...] = (
-    (DrawRequired, 422),
-    (InvalidDraw, 422),
-    (ForeignDraw, 403),
-    (ExpiredDraw, 409),
-    (UsedDraw, 409),
-    (AttemptLimited, 429),
-)
-
-
-async def on_quiz_rule(request: Request, exc: Exception) -> Response:
-    assert isinstance(exc, QuizRuleError)
-    status = next((code for kind, code in QUIZ_RULE_STATUS if isinstance(exc, kind)), 422)
+async def on_domain_error(request: Request, exc: Exception) -> Response:
+    """A domain error (grading, quiz rules, the records core) with its status from the table."""
+    assert isinstance(exc, DomainError)
     headers = None
     if isinstance(exc, AttemptLimited):
         wait = (exc.retry_at - _service(request).clock()).total_seconds()
         headers = {"Retry-After": str(max(1, math.ceil(wait)))}
-    error = ApiError(status, exc.code, exc.message, exc.details)
-    return JSONResponse(error.body(), status_code=status, headers=headers)
+    error = api_error(exc, headers)
+    return JSONResponse(error.body(), status_code=error.status, headers=headers)
 
 
 async def on_http_error(request: Request, exc: Exception) -> Response:
@@ -273,6 +261,7 @@ def create_app(
         _post_route("/api/feedback", "feedback", RecordsService.submit_feedback),
         Route("/api/quiz/{module}/draw", quiz_draw, methods=["GET"]),
         Route("/api/me", me, methods=["GET"]),
+        Route("/api/me/transcript", me_transcript, methods=["GET"]),
         Route("/api/health", health, methods=["GET"]),
         Route("/api/openapi.json", openapi, methods=["GET"]),
         Mount("/api/reports", routes=reports),
@@ -321,7 +310,7 @@ def create_app(
         lifespan=lifespan,
         exception_handlers={
             ApiError: on_api_error,
-            QuizRuleError: on_quiz_rule,
+            DomainError: on_domain_error,
             HTTPException: on_http_error,
             Exception: on_server_error,
         },

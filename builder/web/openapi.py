@@ -105,6 +105,19 @@ def openapi_document(identity_mode: str, header: str = "X-Forwarded-Email") -> d
                 },
             }
         },
+        "/api/me/transcript": {
+            "get": {
+                "summary": "The person's own training transcript, a printable HTML page",
+                "security": identity,
+                "responses": {
+                    "200": {
+                        "description": "The transcript",
+                        "content": {"text/html": {"schema": {"type": "string"}}},
+                    },
+                    **_errors("400", "401", "404", "503"),
+                },
+            }
+        },
         "/api/health": {
             "get": {
                 "summary": "Status, database kind, identity mode and ledger head",
@@ -143,7 +156,7 @@ def openapi_document(identity_mode: str, header: str = "X-Forwarded-Email") -> d
                             )
                         },
                     },
-                    **_errors("400", "401", "403", "422", "503"),
+                    **_errors("400", "401", "403", "404", "422", "503"),
                 },
             }
         }

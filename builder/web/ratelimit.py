@@ -29,7 +29,7 @@ from limits.strategies import FixedWindowRateLimiter
 from starlette.datastructures import Headers
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from builder.records.errors import ApiError
+from builder.web.errors import ApiError
 
 # name: (method, path prefix)
 LIMITED_ROUTES: dict[str, tuple[str, str]] = {

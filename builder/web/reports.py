@@ -1,5 +1,5 @@
 """The reports over HTTP: `GET /api/reports/{due,completion,questions,feedback,unknown,export,
-dashboard}`.
+dashboard,campaigns}`.
 
 Each route parses its query string and calls the same report function as the CLI
 (`builder.reports`). Admin token required (checked by `admin.py`'s wrapper). Bad query strings
@@ -21,8 +21,8 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
 
-from builder.records.errors import ApiError
 from builder.web.admin import report_route
+from builder.web.errors import ApiError
 
 if TYPE_CHECKING:
     from builder.records.service import RecordsService
@@ -51,12 +51,22 @@ _POOL: ThreadPoolExecutor | None = None
 
 
 async def off_loop(fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
-    """Run a report function on the report worker pool, never on the event loop."""
+    """Run a report function on the report worker pool, never on the event loop.
+
+    A filter that names nothing (`UnknownFilter`) is a 404 `unknown_filter` whose details name
+    the query parameter, the value and the closest value that exists (`suggestion`).
+    """
+    from builder.reports.filters import UnknownFilter
+
     global _POOL
     if _POOL is None:
         _POOL = ThreadPoolExecutor(REPORT_WORKERS, thread_name_prefix="trustpath-report")
     loop = asyncio.get_running_loop()
-    return await loop.run_in_executor(_POOL, functools.partial(fn, *args, **kwargs))
+    try:
+        return await loop.run_in_executor(_POOL, functools.partial(fn, *args, **kwargs))
+    except UnknownFilter as exc:
+        raise ApiError(404, "unknown_filter", str(exc),
+                       {"parameter": exc.kind, **exc.details}) from None  # fmt: skip
 
 
 def _date(request: Request, name: str) -> dt.date | None:
@@ -85,32 +95,42 @@ STATUSES = ("overdue", "due_soon", "upcoming", "done")
 KINDS = ("question", "suggestion", "concern")
 
 
+FILTERS = (
+    _param("department", "Only this department (someone on the roster must be in it)."),
+    _param("role", "Only people who hold this role (a role id)."),
+    _param("module", "Only this module (a module id)."),
+    _param("manager", "Only this manager's direct and indirect reports (an email)."),
+)
+
+
 @report_route("/due", summary="Due and overdue items per person and module", parameters=(
-    AS_OF, _param("department", "Only this department."),
-    _param("status", "Only this status.", list(STATUSES)),
-    _param("module", "Only this module.")),
+    AS_OF, *FILTERS, _param("status", "Only this status.", list(STATUSES)),
+    _param("person", "Only this person (an email).")),
     schema={"type": "object", "required": ["as_of", "items", "excused"]})  # fmt: skip
 async def due(request: Request, service: RecordsService) -> dict[str, Any]:
-    """The due report as JSON (the same items as `records due --format json`)."""
+    """The due report as JSON (the same items as `records due --format json`); a filter that
+    names nothing is a 404 `unknown_filter`."""
     from builder.reports.due import due_table
 
     as_of = _date(request, "as_of")
     status = _query(request, "status", STATUSES)
-    department, module = _query(request, "department"), _query(request, "module")
-    table = await off_loop(due_table, service.store, service.course, as_of,
-                           department=department, status=status, module=module)  # fmt: skip
+    names = {k: _query(request, k) for k in ("department", "module", "role", "person", "manager")}
+    table = await off_loop(due_table, service.store, service.course, as_of, status=status,
+                           **names)  # fmt: skip
     return table.as_dict()
 
 
 @report_route("/completion", summary="Share of assigned items that are current", parameters=(
-    AS_OF, _param("by", "Group by.", ["department", "role", "module"])), schema=ROWS)  # fmt: skip
+    AS_OF, _param("by", "Group by.", ["department", "role", "module"]), *FILTERS),
+    schema=ROWS)  # fmt: skip
 async def completion(request: Request, service: RecordsService) -> list[dict[str, Any]]:
-    """Completion by department, role or module."""
+    """Completion by department, role or module, each group with its `title`."""
     from builder.reports.due import completion_rows
 
     by = _query(request, "by", ("department", "role", "module")) or "department"
     as_of = _date(request, "as_of")
-    rows = await off_loop(completion_rows, service.store, service.course, by, as_of)
+    names = {k: _query(request, k) for k in ("department", "module", "role", "manager")}
+    rows = await off_loop(completion_rows, service.store, service.course, by, as_of, **names)
     return [r.as_dict() for r in rows]
 
 
@@ -134,12 +154,12 @@ async def questions(request: Request, service: RecordsService) -> list[dict[str,
               schema=ROWS)  # fmt: skip
 async def feedback(request: Request, service: RecordsService) -> list[dict[str, Any]]:
     """Feedback entries by module and kind, newest first; `from` is "anonymous" or an email."""
-    from builder.reports.answers import feedback_report
+    from builder.reports.answers import feedback_report, feedback_row
 
     module, kind = _query(request, "module"), _query(request, "kind", KINDS)
     as_of = _date(request, "as_of")
     entries = await off_loop(feedback_report, service.store, service.course, module, kind, as_of)
-    return [e.as_dict() for e in entries]
+    return [feedback_row(e, service.course) for e in entries]
 
 
 @report_route("/unknown", summary="Identities with ledger entries and no roster row",
@@ -196,3 +216,26 @@ async def dashboard(request: Request, service: RecordsService) -> Response:
         return render_dashboard(gather(service.store, service.course, as_of))
 
     return HTMLResponse(await off_loop(work))
+
+
+@report_route("/campaigns", summary="Campaigns with completion, or one campaign's people",
+              parameters=(AS_OF, _param("id", "One campaign: its people and their state.")),
+              schema={"type": "object", "required": ["as_of"]})  # fmt: skip
+async def campaigns(request: Request, service: RecordsService) -> dict[str, Any]:
+    """`{"as_of", "campaigns": [...]}` as `records campaigns --format json`; with `id`,
+    `{"as_of", "campaign", "people"}` as `records campaign ID --format json` (422 for an id
+    not recorded by `as_of`)."""
+    from builder.reports.campaigns import NoSuchCampaign, campaign_table
+
+    as_of, wanted = _date(request, "as_of"), _query(request, "id")
+    table = await off_loop(campaign_table, service.store, service.course, as_of)
+    if wanted is None:
+        return {"as_of": table.as_of.isoformat(),
+                "campaigns": [s.as_dict() for s in table.campaigns]}  # fmt: skip
+    try:
+        found = table.find(wanted)
+    except NoSuchCampaign as exc:
+        raise ApiError(422, "invalid_query", str(exc), {"parameter": "id", "value": wanted}
+                       ) from None  # fmt: skip
+    return {"as_of": table.as_of.isoformat(), "campaign": found.as_dict(),
+            "people": [p.as_dict() for p in found.people]}  # fmt: skip

@@ -14,7 +14,7 @@ from typing import Any
 
 import fastjsonschema
 
-from builder.records.errors import ApiError
+from builder.web.errors import ApiError
 
 UUID = {
     "type": "string",
@@ -164,7 +164,7 @@ _COMPLETION: dict[str, Any] = {
 }
 ME: dict[str, Any] = {
     "type": "object",
-    "required": ["email", "name", "roles", "on_roster", "message", "modules"],
+    "required": ["email", "name", "roles", "on_roster", "message", "modules", "assigned"],
     "properties": {
         "email": {"type": "string"},
         "name": {"type": ["string", "null"]},
@@ -182,6 +182,22 @@ ME: dict[str, Any] = {
                     "version": {"type": ["integer", "null"]},
                     "passed": _COMPLETION,
                     "acknowledged": _COMPLETION,
+                },
+            },
+        },
+        "assigned": {
+            "type": "array",
+            "description": "campaign items (`records assign`), most urgent first",
+            "items": {
+                "type": "object",
+                "required": ["campaign", "module", "reason", "due", "status", "completed"],
+                "properties": {
+                    "campaign": {"type": "string"},
+                    "module": {"type": "string"},
+                    "reason": {"type": "string"},
+                    "due": {"type": "string", "format": "date"},
+                    "status": {"enum": ["done", "upcoming", "due_soon", "overdue"]},
+                    "completed": {"type": ["string", "null"], "format": "date"},
                 },
             },
         },

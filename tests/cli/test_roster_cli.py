@@ -34,7 +34,10 @@ def project(tmp_path: Path) -> Path:
 
 @pytest.fixture
 def url(tmp_path: Path) -> str:
-    return f"sqlite:///{tmp_path / 'records.db'}"
+    """A migrated database (report commands never create one)."""
+    database = f"sqlite:///{tmp_path / 'records.db'}"
+    Store(database).migrate()
+    return database
 
 
 def options(map_name: str | None, encoding: str | None) -> list[str]:
@@ -95,11 +98,11 @@ def test_mapped_import_end_to_end(project: Path, url: str) -> None:
     roles = run(project, url, "roster", "roles")
     assert roles.exit_code == 0, roles.output
     assert roles.stdout.splitlines() == [
-        "email                     role       from",
-        "ada.lovelace@example.com  all-staff  rule 1 (employment '*')",
-        "ada.lovelace@example.com  engineer   rule 2 (department 'engineering')",
-        "bob@example.com           all-staff  rule 1 (employment '*')",
-        "cy@example.com            all-staff  rule 1 (employment '*')",
+        "email                     role       role_title  from",
+        "ada.lovelace@example.com  all-staff  All staff   rule 1 (employment '*')",
+        "ada.lovelace@example.com  engineer   Engineer    rule 2 (department 'engineering')",
+        "bob@example.com           all-staff  All staff   rule 1 (employment '*')",
+        "cy@example.com            all-staff  All staff   rule 1 (employment '*')",
         "3 people, 4 role grants",
     ]
     again = run(project, url, "roster", "import", str(path), "--map", "bamboohr")
@@ -110,10 +113,10 @@ def test_roles_of_a_file_name_the_roster_column_and_the_rules(project: Path, url
     result = run(project, url, "roster", "roles", str(FIXTURES / "semicolons.csv"))
     assert result.exit_code == 0, result.output
     assert result.stdout.splitlines() == [
-        "email            role       from",
-        "ada@example.com  engineer   roster file; rule 2 (department 'engineering')",
-        "ada@example.com  all-staff  roster file; rule 1 (employment '*')",
-        "bob@example.com  all-staff  roster file; rule 1 (employment '*')",
+        "email            role       role_title  from",
+        "ada@example.com  engineer   Engineer    roster file; rule 2 (department 'engineering')",
+        "ada@example.com  all-staff  All staff   roster file; rule 1 (employment '*')",
+        "bob@example.com  all-staff  All staff   roster file; rule 1 (employment '*')",
         "2 people, 3 role grants",
     ]
 
@@ -253,7 +256,10 @@ def test_due_and_completion_for_a_managers_direct_and_indirect_reports(
     }
     nobody = run(project, url, "due", "--manager", "zed@example.com")
     assert nobody.exit_code == 1
-    assert nobody.stderr == "Error: no person with email 'zed@example.com' on the roster\n"
+    assert nobody.stderr == (
+        "Error: no person with email 'zed@example.com' on the roster; did you mean "
+        "'dan@example.com'?\n"
+    )
     history = run(project, url, "roster", "import", str(path))
     assert history.stdout.splitlines()[-1] == "added 0, updated 0, unchanged 4"
     path.write_text(CHAIN.replace("2024-01-01,ben@example.com", "2024-01-01,ann@example.com"))

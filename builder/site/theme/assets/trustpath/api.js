@@ -217,7 +217,7 @@
     try { return new Intl.DateTimeFormat(undefined, { dateStyle: "medium", timeStyle: "short", timeZone: settings.timezone, timeZoneName: "short" }).format(new Date(iso)); } catch (e) { return new Date(iso).toLocaleString(); }
   };
   const offline = (err) => "No training records service answers at " + url("") + " (" + err.message + ").";
-  window.TrustPath = { conf, el, uuid, send, request, flush, queue, errorText, queuedText, offline, onPage, onDelivered, on, emit,
+  window.TrustPath = { conf, el, uuid, url, headers: () => headersFor(who()), send, request, flush, queue, errorText, queuedText, offline, onPage, onDelivered, on, emit,
     needsEmail: () => mode() === "open" && !get(USER), who, key, known, ready, me, changed, course, href, date, day, moment, signInText, get, put };
   captureToken();
   const search = document.querySelector(".md-search[role=dialog]");

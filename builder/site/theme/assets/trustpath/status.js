@@ -61,8 +61,21 @@
       });
       parts.push(table);
     }
+    const extra = data.assigned || [];
+    if (extra.length) {
+      const list = el("ul", { class: "trustpath-assigned" });
+      extra.forEach((a) => {
+        const item = el("li", { "data-campaign": a.campaign }), span = el("span", { class: "trustpath-status", "data-status": a.status });
+        span.append(...label(a));
+        item.append(link(a.module), ": ", span, " — " + a.reason);
+        list.append(item);
+      });
+      parts.push(el("h2", null, "Assigned to you"), list);
+    }
     me.replaceChildren(...parts);
   };
+  /* An open campaign item of a module says more than the path's status (a pass before it does not count). */
+  const openAssigned = (data, id) => (data.assigned || []).find((a) => a.module === id && a.status !== "done");
   const init = () => {
     const me = document.getElementById("trustpath-me"), spans = document.querySelectorAll(".trustpath-status[data-module]");
     if (!me && !spans.length) return;
@@ -75,7 +88,7 @@
         if (!res.ok) { mark((s) => { s.textContent = ""; }); return tell(TP.errorText(res)); }
         const mods = res.data.modules || {};
         mark((span) => {
-          const e = mods[span.dataset.module];
+          const e = openAssigned(res.data, span.dataset.module) || mods[span.dataset.module];
           if (e) span.append(...label(e));
           else span.textContent = res.data.on_roster === false ? "Not on the roster" : why(course.modules[span.dataset.module],
             (res.data.roles || []).some((r) => ((course.paths || {})[r] || []).includes(span.dataset.module)));
