@@ -8,28 +8,38 @@ PORT    ?= 8000
 # Material for MkDocs prints an end-of-life banner on every build; we know (see README).
 export NO_MKDOCS_2_WARNING ?= 1
 
-.PHONY: setup system-deps test test-fast lint serve build bench clean
+.PHONY: setup test-deps system-deps test test-fast lint serve build bench screenshots clean
 
+# What serving needs (TrustPath and its runtime dependencies), with pip's progress shown.
 setup: $(VENV)/.installed
 
 $(VENV)/.installed: pyproject.toml
+	@echo "==> Installing TrustPath into $(VENV): a minute or two the first time"
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e '.[test]'
+	$(BIN)/pip install --progress-bar on --upgrade pip
+	$(BIN)/pip install --progress-bar on -e .
+	touch $@
+
+# The test tools (pytest, Playwright, axe, ruff, mypy…) on top: `make test` and `make lint`.
+test-deps: $(VENV)/.test-installed
+
+$(VENV)/.test-installed: $(VENV)/.installed pyproject.toml
+	@echo "==> Installing the test tools into $(VENV)"
+	$(BIN)/pip install --progress-bar on -e '.[test]'
 	touch $@
 
 # Chromium (browser tests) and PostgreSQL (storage tests) from Debian's packages, when missing.
 system-deps:
 	bash scripts/system-deps
 
-test: setup system-deps
+test: test-deps system-deps
 	$(BIN)/pytest
 
 # Everything but the browser, PostgreSQL and load tests.
-test-fast: setup
+test-fast: test-deps
 	$(BIN)/pytest -m "not browser and not postgres and not slow"
 
-lint: setup
+lint: test-deps
 	$(BIN)/ruff check builder tests bench
 	$(BIN)/ruff format --check builder tests bench
 	$(BIN)/mypy
@@ -57,7 +67,7 @@ serve: setup
 build: setup
 	$(BIN)/trustpath build
 
-bench: setup system-deps
+bench: test-deps system-deps
 	$(BIN)/python bench/validate.py
 	$(BIN)/python bench/coverage.py
 	$(BIN)/python bench/build.py
@@ -65,5 +75,9 @@ bench: setup system-deps
 	$(BIN)/python bench/reports.py
 	$(BIN)/python bench/key_extraction.py
 
+# The five page types at 1280 and 390 px, light and dark, into screenshots/ (for pull requests).
+screenshots: test-deps system-deps
+	$(BIN)/python scripts/screenshots.py
+
 clean:
-	rm -rf site .trustpath .pytest_cache .mypy_cache .ruff_cache
+	rm -rf site .trustpath .pytest_cache .mypy_cache .ruff_cache screenshots

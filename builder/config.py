@@ -11,6 +11,8 @@ from typing import Any
 
 import yaml
 
+_HEX_COLOUR = re.compile(r"#[0-9a-fA-F]{6}")
+
 
 class ConfigError(Exception):
     """mkdocs.yml is missing or its trustpath settings are wrong."""
@@ -36,6 +38,8 @@ class Settings:
     timezone: str = "UTC"  # IANA name: "today", due days and --as-of are days in this zone
     programme_start: dt.date | None = None  # onboarding of earlier starters falls due from here
     organisation: str = ""  # the name on reports; empty: the site_name
+    logo: str = ""  # the organisation's logo: an image under docs_dir (header and favicon)
+    colour: str = ""  # the organisation's colour, `#rrggbb`: header, buttons, links
     # [{department?, title?, employment?, roles}]: checked against the roles by
     # builder.lifecycle.role_rules.parse_role_rules wherever the course is known
     role_rules: tuple[dict[str, Any], ...] = ()
@@ -182,6 +186,11 @@ def settings_from_options(
         values[name] = value
     if "timezone" in values:
         _check_timezone(values["timezone"])
+    if values.get("colour") and not _HEX_COLOUR.fullmatch(values["colour"]):
+        raise ConfigError(
+            f"mkdocs.yml: trustpath option 'colour' is '{values['colour']}', not a colour; "
+            "write it as #rrggbb, such as '#0b5394' (quoted: YAML reads # as a comment)"
+        )
     if "company" in values:
         _check_company(values["company"])
     if "reminders" in values:

@@ -160,7 +160,8 @@ def test_pick_a_role_on_the_home_page_and_walk_its_path(
     assert rows.all_text_contents() == ["Introduction to security", "Second steps", "Being on call"]
     status = page.locator('.trustpath-status[data-module="on-call"]')
     due = TODAY + dt.timedelta(days=30)  # onboarding window from Ada's start date (today)
-    playwright_api.expect(status).to_have_text(f"Upcoming (due {due.isoformat()})")
+    playwright_api.expect(status).to_have_text(f"Upcoming, due {due:%b} {due.day}, {due.year}")
+    assert status.locator("time").get_attribute("datetime") == due.isoformat()
     page.locator("article").get_by_role("link", name="Being on call").click()
     page.wait_for_url(re.compile(r"/ops/on-call/$"))
     playwright_api.expect(page.locator(".trustpath-facts")).to_contain_text("20 min")
@@ -364,7 +365,7 @@ def test_my_training_lists_the_signed_in_employees_modules(
     me = page.locator("#trustpath-me")
     playwright_api.expect(me).to_contain_text(f"Signed in as Ada Lovelace ({EMAIL}).")
     playwright_api.expect(me.get_by_role("link", name="Being on call")).to_have_attribute(
-        "href", "../ops/on-call/"
+        "href", site.url + "ops/on-call/"
     )
 
 

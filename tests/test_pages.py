@@ -63,11 +63,18 @@ def test_role_page_orders_stages_and_marks_pulled_in_prerequisites(
     curriculum, paths = loaded
     text = render_role_page(paths["operator"], curriculum)
     assert text.index("## Onboarding") < text.index("## Recurring")
+    # status third (first on a narrow screen), each cell labelled for the reflowed cards
     assert (
-        '<tr><td>1</td><td><a href="../../basics/intro/">Introduction to security</a></td>'
-        "<td>10 min</td><td>CC2.2</td><td></td>"
-        '<td><span class="trustpath-status" data-module="intro"></span></td></tr>'
+        '<tr><td class="col-n" data-label="#">1</td><td class="col-module" data-label="Module">'
+        '<a href="../../basics/intro/">Introduction to security</a></td>'
+        '<td class="col-status" data-label="Status">'
+        '<span class="trustpath-status" data-module="intro"></span></td>'
+        '<td class="col-duration" data-label="Duration">'
+        '<span class="trustpath-nowrap">10 min</span></td>'
+        '<td class="col-criteria" data-label="Criteria">CC2.2</td>'
+        '<td class="col-notes" data-label="Notes"></td></tr>'
     ) in text
+    assert '<table class="trustpath-table" data-trustpath="path">' in text
     assert "Includes the paths of: [Everyone](everyone.md)." in text
     assert "3 modules, about 35 minutes in all." in text
 
@@ -98,7 +105,10 @@ def test_criteria_index_lists_gaps_and_coverage(
         "- [Operator &lt;ops&gt;](paths/operator.md) must cover [CC7\\.4](criteria.md#cc7-4)"
         in text
     )
-    assert '<td><span id="cc1-4"></span>CC1.4</td>' in text
+    assert (
+        '<td class="col-criterion" data-label="Criterion"><span id="cc1-4"></span>CC1.4</td>'
+        in text
+    )
     assert '<a href="../basics/second/">Second steps</a>' in text
     flat = render_criteria_index(curriculum, paths, directory_urls=False)
     assert '<a href="basics/second.html">Second steps</a>' in flat

@@ -147,6 +147,35 @@ def schema(kind: str) -> None:
     click.echo(json.dumps(load_schema(kind), indent=2))
 
 
+@cli.command()
+@click.argument("directory", type=click.Path(file_okay=False, path_type=Path))
+@click.option(
+    "--organisation",
+    default="Example Corp",
+    show_default=True,
+    help="The organisation's name, as the site and reports show it.",
+)
+def init(directory: Path, organisation: str) -> None:
+    """Write a new training content repository into DIRECTORY (new or empty).
+
+    It holds mkdocs.yml with the trustpath plugin (which brings the quiz, acknowledgement and
+    feedback widgets), three sample modules, two roles, a CI workflow for pull requests and a
+    README for authors. It validates and builds as written.
+
+    Example: trustpath init security-training --organisation "Acme Payments"
+    """
+    from builder.curriculum.starter import InitError, write_starter
+
+    try:
+        written = write_starter(directory, organisation)
+    except InitError as exc:
+        raise click.ClickException(str(exc)) from None
+    click.echo(f"wrote {len(written)} files into {directory}:")
+    for path in written:
+        click.echo(f"  {path.as_posix()}")
+    click.echo(f"next: cd {directory} && trustpath serve --watch")
+
+
 @cli.group()
 def new() -> None:
     """Scaffold new content."""

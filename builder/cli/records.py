@@ -220,6 +220,12 @@ _register_reports()
 )
 @click.option("--no-build", is_flag=True, help="Serve the existing site and manifest.")
 @click.option(
+    "--watch",
+    is_flag=True,
+    help="Rebuild on edits to content, roles, site_overrides and mkdocs.yml; the API keeps "
+    "running and a build error shows in the page.",
+)
+@click.option(
     "--access-log/--no-access-log",
     default=False,
     show_default=True,
@@ -273,6 +279,7 @@ def serve(
     workers: int,
     roster: Path | None,
     no_build: bool,
+    watch: bool,
     access_log: bool,
     limit_concurrency: int,
     timeout_keep_alive: float,
@@ -286,7 +293,12 @@ def serve(
     answer carries the security headers; the write routes have the rate limits of the
     `rate_limits` setting in mkdocs.yml; the server limits below apply per worker.
 
+    With --watch (for authors), the site rebuilds on every edit and shows build errors in
+    the page, while the records API keeps grading quizzes.
+
     Example: trustpath serve --database postgresql://app@db/trustpath --identity header --workers 4
+
+    Example: trustpath serve --watch
     """
     from builder.cli.listen import listen_on
 
@@ -294,6 +306,8 @@ def serve(
     url = RecordsContext(root, database).url
     if workers > 1 and not url.startswith("postgresql"):
         raise click.UsageError("--workers above 1 needs PostgreSQL: SQLite has one writer")
+    if watch and (workers > 1 or no_build):
+        raise click.UsageError("--watch rebuilds in one process: drop --workers and --no-build")
     limits = server_limits(
         {
             "limit_concurrency": limit_concurrency,
@@ -307,7 +321,7 @@ def serve(
     sock = listen_on(host, port, int(limits["backlog"]))
     try:
         _serve_on(sock, root, url, host, port, identity, identity_header, trusted_proxies,
-                  cors_origins, workers, roster, no_build, access_log, limits)  # fmt: skip
+                  cors_origins, workers, roster, no_build, access_log, limits, watch)  # fmt: skip
     finally:
         sock.close()
 
@@ -327,8 +341,12 @@ def _serve_on(
     no_build: bool,
     access_log: bool,
     limits: dict[str, float],
+    watch: bool = False,
 ) -> None:
-    """Build (unless --no-build), check the configuration, load the roster, then serve."""
+    """Build (unless --no-build), check the configuration, load the roster, then serve.
+
+    With `watch`, the app is built in this process and a watcher thread rebuilds the site.
+    """
     from builder.cli.listen import run_uvicorn, url_of
     from builder.web.server import (
         CONFIG_ENV,
@@ -368,6 +386,8 @@ def _serve_on(
         f"({identity} identity, {Store.kind_of(url)})"
     )
     click.echo(admin_line(host, port))
+    if watch:
+        return _serve_watching(sock, root, config, host, port, access_log)
     run_uvicorn(
         sock,
         "builder.web.server:app_from_env",
@@ -380,6 +400,45 @@ def _serve_on(
         log_level="info",
         **uvicorn_options(config.server_limits),
     )
+
+
+def _serve_watching(
+    sock: socket.socket, root: Path, config: Any, host: str, port: int, access_log: bool
+) -> None:
+    """`serve --watch`: one process, the app built here, a watcher thread rebuilding."""
+    import threading
+
+    import uvicorn
+
+    from builder.cli.listen import url_of
+    from builder.cli.watch import start_watching
+    from builder.web.preview import PreviewSite
+    from builder.web.server import build_app
+
+    preview = PreviewSite(Path(config.site_dir))
+    app = build_app(config, site_app=preview)
+    stop = threading.Event()
+    start_watching(root, url_of(host, port), preview, app.state.records, stop)
+    server = uvicorn.Server(
+        uvicorn.Config(
+            app,
+            host=host,
+            port=port,
+            proxy_headers=False,
+            access_log=access_log,
+            log_level="info",
+            **uvicorn_options(config.server_limits),
+        )
+    )
+    try:
+        server.run(sockets=[sock])
+    except KeyboardInterrupt:  # pragma: no cover - Ctrl+C ends the preview
+        pass
+    finally:
+        stop.set()
+        sock.close()
+    if not server.started:
+        raise SystemExit(3)
 
 
 def admin_line(host: str, port: int) -> str:

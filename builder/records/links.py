@@ -2,7 +2,8 @@
 
 A link is the site's address with `#tp_token=TOKEN` in its fragment. A fragment is never sent
 to a server, so the token stays out of access logs and Referer headers; the page moves it to
-storage and drops it from the address bar on first load (site_overrides/assets/trustpath/api.js).
+storage and drops it from the address bar on first load
+(builder/site/theme/assets/trustpath/api.js).
 
 Revoking appends a `link_revocation` ledger entry (pseudonymous person id, new epoch, reason);
 its projection `link_revocations` gives each person's current epoch, which the service reads

@@ -3,9 +3,12 @@
 Someone not on the roster (seen only through their records, or not at all) has no plan: the
 answer says so (`on_roster: false` and a message) instead of inventing an all-staff plan, and
 `trustpath records unknown` lists them for the compliance lead. A module with neither quiz nor
-acknowledgement cannot be completed by any record: it shows as `done` with no due date. An
-offboarding module shows as `upcoming` with no due date until an end date is on the roster.
-Campaign items (`records assign`) are listed apart under `assigned`, with their reason.
+acknowledgement (nor attendance, for a workshop) cannot be completed by any record, and an
+offboarding module has no due date until an end date is on the roster: neither is listed, so
+"N of M done" counts exactly the items the due and completion reports count. Each module also
+says the person's latest pass and acknowledgement (`{"version", "on"}` or null), so a page can
+show "You acknowledged version 2 on …" instead of the button, and "Acknowledged; quiz still to
+pass". Campaign items (`records assign`) are listed apart under `assigned`, with their reason.
 """
 
 from __future__ import annotations
@@ -48,8 +51,14 @@ def person_statuses(
     roles: Sequence[str],
     today: dt.date | None = None,
 ) -> dict[str, dict[str, Any]]:
-    """module id -> {"status", "due", "version", "rule", "completed"} for one person."""
-    today = today or OrgClock(course.timezone).today()
+    """module id -> {"status", "due", "version", "rule", "completed", "passed", "acknowledged"}.
+
+    One entry per item of the due engine (the modules the reports count), in path order;
+    `passed` and `acknowledged` are the latest record of each kind, `{"version", "on"}` (a
+    day in the organisation's time zone), or None.
+    """
+    clock = OrgClock(course.timezone)
+    today = today or clock.today()
     comps: dict[tuple[str, str], list[Completion]] = {}
     spans: list[RoleSpan] = []
     pid = person["person_id"] if person else ""
@@ -60,7 +69,7 @@ def person_statuses(
     with store.transaction() as conn:
         first_seen = load_first_seen(conn)
         if person is not None:
-            comps = load_completions(conn, pid, workshops=course.workshop_minutes)
+            comps = load_completions(conn, pid, clock=clock, workshops=course.workshop_minutes)
             spans = [
                 RoleSpan(max(start, day_of(on) or start) if i else start, tuple(new.split(";")))
                 for i, (on, new) in enumerate(role_history(conn, pid))
@@ -77,16 +86,24 @@ def person_statuses(
         if module is None:
             continue
         item = items.get(mid)
-        if item is None:
-            status = "upcoming" if module.trackable else "done"
-            out[mid] = {"status": status, "due": None, "version": module.version,
-                        "rule": None, "completed": None}  # fmt: skip
+        if item is None:  # not trackable, or offboarding with no end date yet: not counted
             continue
+        done = comps.get((pid, mid), ())
         out[mid] = {
             "status": item.status, "due": item.due.isoformat(), "version": item.version,
             "rule": item.rule, "completed": item.completed.isoformat() if item.completed else None,
+            "passed": _latest(done, "pass"), "acknowledged": _latest(done, "ack"),
         }  # fmt: skip
     return out
+
+
+def _latest(done: Sequence[Completion], kind: str) -> dict[str, Any] | None:
+    """The latest completion of `kind` ("pass" or "ack") as `{"version", "on"}`, or None."""
+    found = [c for c in done if c.kind == kind]
+    if not found:
+        return None
+    last = max(found, key=lambda c: (c.on, c.version))
+    return {"version": last.version, "on": last.on.isoformat()}
 
 
 def assigned_to(

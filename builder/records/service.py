@@ -102,6 +102,17 @@ class RecordsService:
         """The manifest as the due engine and the reports read it (built once)."""
         return course_from_manifest(self.manifest)
 
+    def reload_manifest(self, manifest: dict[str, Any]) -> None:
+        """Serve a newly built course (`trustpath serve --watch`): publish new versions, switch.
+
+        Blocking (one write transaction, serialised with the writer by the database's write
+        lock): call it from a worker thread, never from the event loop.
+        """
+        self.store.record_module_versions(manifest)
+        self.manifest = manifest
+        self.__dict__.pop("course", None)  # cached properties built from the old manifest
+        self.__dict__.pop("quizzes", None)
+
     async def start(self) -> None:
         """Migrate, publish module versions, chain the anonymous feedback of past days, then
         start the writer and the release loop (in the running loop), before serving."""

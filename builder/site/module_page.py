@@ -72,11 +72,17 @@ def render_header(module: Module, curriculum: Curriculum, link: Linker) -> str:
         if module.objective
         else ""
     )
+    # A module with neither quiz nor acknowledgement has nothing to record: no status line.
+    status = (
+        f'<p class="trustpath-status-line" data-trustpath="status">Your status: '
+        f'<span class="trustpath-status" data-module="{esc(module.id)}"></span> '
+        f'<span class="trustpath-left" data-module="{esc(module.id)}"></span></p>'
+        if module.quiz is not None or module.acknowledge
+        else ""
+    )
     return (
         f'<div class="trustpath-module-header" data-module="{esc(module.id)}">'
-        f'<dl class="trustpath-facts">{items}</dl>{objective}'
-        f'<p class="trustpath-status-line">Your status: <span class="trustpath-status" '
-        f'data-module="{esc(module.id)}">unknown</span></p></div>'
+        f'<dl class="trustpath-facts">{items}</dl>{objective}{status}</div>'
     )
 
 

@@ -1,4 +1,4 @@
-"""Generated site pages as Markdown: home (pick a role), role paths, criteria index, My training.
+"""Generated site pages as Markdown: home (your path, the roles), role paths, criteria, My training.
 
 Links are relative `.md` links so MkDocs resolves, validates and rewrites them for any base
 path. Author text is escaped for Markdown and HTML alike.
@@ -7,14 +7,13 @@ path. Author text is escaped for Markdown and HTML alike.
 from __future__ import annotations
 
 import html
-import json
 import posixpath
 import re
 from dataclasses import dataclass
 
 from builder.curriculum.model import STAGES, Curriculum
 from builder.curriculum.paths import LearningPath
-from builder.markup import esc, script_json
+from builder.markup import esc
 
 HOME_PAGE = "index.md"
 CRITERIA_PAGE = "criteria.md"
@@ -69,11 +68,27 @@ def html_link(text: str, source: str, target: str, directory_urls: bool, anchor:
     return f'<a href="{esc(url)}{"#" + anchor if anchor else ""}">{esc(text)}</a>'
 
 
-def html_table(headers: list[str], rows: list[list[str]]) -> str:
-    """A raw HTML table on one line: Markdown passes it through untouched (and fast)."""
+def html_table(headers: list[str], rows: list[list[str]], attrs: str = "") -> str:
+    """A raw HTML table on one line: Markdown passes it through untouched (and fast).
+
+    With `attrs` (say `class="trustpath-table"`) each cell names its column in `data-label`,
+    so the stylesheet can reflow rows into cards on a narrow screen, and `col-<name>` classes
+    let it reorder them (status first). Material scrolls only tables without a class.
+    """
     head = "".join(f'<th scope="col">{h}</th>' for h in headers)
-    body = "".join("<tr>" + "".join(f"<td>{c}</td>" for c in row) + "</tr>" for row in rows)
-    return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
+    if attrs:
+        cells = [
+            f' class="col-{re.sub(r"[^a-z]+", "-", h.lower()).strip("-") or "n"}"'
+            f' data-label="{esc(h)}"'
+            for h in headers
+        ]
+    else:
+        cells = [""] * len(headers)
+    body = "".join(
+        "<tr>" + "".join(f"<td{a}>{c}</td>" for a, c in zip(cells, row, strict=True)) + "</tr>"
+        for row in rows
+    )
+    return f"<table{' ' + attrs if attrs else ''}><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
 
 
 def status_span(module_id: str) -> str:
@@ -89,15 +104,28 @@ class GeneratedPage:
     content: str
 
 
-def render_home(site_name: str, paths: dict[str, LearningPath]) -> str:
-    """The home page: where employees pick their role."""
+def render_home(site_name: str, paths: dict[str, LearningPath], organisation: str = "") -> str:
+    """The employee's home: their path and progress (filled once they are known), then roles.
+
+    The criteria index is for reviewers: it stays in the navigation, not on this page.
+    """
+    at = f" at {md_text(organisation)}" if organisation and organisation != site_name else ""
     lines = [
         f"# {md_text(site_name)}",
         "",
-        "Security and privacy training, tailored to what you do. Pick your role to see your "
-        "learning path: the modules to take, in order, with how long each takes.",
+        f"Security and privacy training for everyone{at}, tailored to what you do.",
         "",
-        "## Pick your role",
+        "## Your training",
+        "",
+        '<div class="trustpath-me" id="trustpath-me" data-trustpath="me">'
+        '<p class="trustpath-me-status" role="status" aria-live="polite">'
+        "Loading your training…</p>"
+        "<noscript><p>This page needs JavaScript to show your training status.</p></noscript>"
+        "</div>",
+        "",
+        "## Learning paths",
+        "",
+        "Each role has its path: the modules to take, in order, with how long each takes.",
         "",
     ]
     for rid, path in paths.items():
@@ -106,16 +134,7 @@ def render_home(site_name: str, paths: dict[str, LearningPath]) -> str:
         summary = f"{count} module{'s' if count != 1 else ''}, about {path.total_minutes} min"
         desc = f": {md_text(role.description)}" if role.description else ""
         lines.append(f"- **{md_link(role.title, HOME_PAGE, role_page(rid))}** ({summary}){desc}")
-    lines += [
-        "",
-        "## Already started?",
-        "",
-        f"- {md_link('My training', HOME_PAGE, MY_TRAINING_PAGE)}: "
-        "what you have done and what is due.",
-        f"- {md_link('Criteria index', HOME_PAGE, CRITERIA_PAGE)}: which modules cover each "
-        "SOC 2 criterion.",
-        "",
-    ]
+    lines.append("")
     return "\n".join(lines)
 
 
@@ -155,14 +174,17 @@ def render_role_page(
                 [
                     str(number),
                     html_link(module.title, source, module.doc_path, directory_urls),
-                    f"{module.duration} min" if module.duration else "",
-                    esc(", ".join(module.criteria)),
-                    note,
                     status_span(module.id),
+                    f'<span class="trustpath-nowrap">{module.duration} min</span>'
+                    if module.duration
+                    else "",
+                    _folded_criteria(module.criteria),
+                    note,
                 ]
             )
-        headers = ["#", "Module", "Duration", "Criteria", "Notes", "Status"]
-        lines += [f"## {STAGE_TITLES[stage]}", "", html_table(headers, rows), ""]
+        headers = ["#", "Module", "Status", "Duration", "Criteria", "Notes"]
+        table = html_table(headers, rows, 'class="trustpath-table" data-trustpath="path"')
+        lines += [f"## {STAGE_TITLES[stage]}", "", table, ""]
     covered = path.covered_criteria()
     if covered:
         items = ", ".join(
@@ -170,6 +192,16 @@ def render_role_page(
         )
         lines += ["## Criteria this path covers", "", items, ""]
     return "\n".join(lines)
+
+
+def _folded_criteria(criteria: tuple[str, ...] | list[str]) -> str:
+    """A module's criteria folded under a summary ("3 criteria"): read on demand."""
+    if len(criteria) <= 1:
+        return esc(", ".join(criteria))
+    return (
+        f'<details class="trustpath-criteria"><summary>{len(criteria)} criteria</summary>'
+        f"{esc(', '.join(criteria))}</details>"
+    )
 
 
 def render_criteria_index(
@@ -226,19 +258,15 @@ def render_criteria_index(
         )
         anchor = f'<span id="{criterion_anchor(criterion.id)}"></span>'
         rows.append([anchor + esc(criterion.id), esc(criterion.title), mods, roles or "none"])
-    table = html_table(["Criterion", "Title", "Modules", "Roles"], rows)
+    table = html_table(
+        ["Criterion", "Title", "Modules", "Roles"], rows, 'class="trustpath-table trustpath-criteria-table"'
+    )
     lines += ["", "## All criteria", "", table, ""]
     return "\n".join(lines)
 
 
-def render_my_training(curriculum: Curriculum, directory_urls: bool = True) -> str:
-    """The My training page: filled by the status widget from GET /api/me."""
-    here = doc_url(MY_TRAINING_PAGE, directory_urls)
-    catalogue = {
-        mid: {"title": m.title, "url": relative_url(doc_url(m.doc_path, directory_urls), here)}
-        for mid, m in sorted(curriculum.modules.items())
-    }
-    data = script_json(catalogue)
+def render_my_training() -> str:
+    """The My training page: filled by the status widget from GET /api/me and course.json."""
     return "\n".join(
         [
             "# My training",
@@ -253,8 +281,6 @@ def render_my_training(curriculum: Curriculum, directory_urls: bool = True) -> s
             "Download my transcript (printable HTML)</a> "
             '<span id="trustpath-transcript-status" role="status" aria-live="polite"></span></p>',
             "",
-            f'<script type="application/json" id="trustpath-modules">{data}</script>',
-            "",
         ]
     )
 
@@ -266,9 +292,11 @@ def generate_pages(
     *,
     directory_urls: bool = True,
     with_home: bool = True,
+    organisation: str = "",
 ) -> list[GeneratedPage]:
     """All generated pages, home first."""
-    pages = [GeneratedPage(HOME_PAGE, render_home(site_name, paths))] if with_home else []
+    home = render_home(site_name, paths, organisation)
+    pages = [GeneratedPage(HOME_PAGE, home)] if with_home else []
     pages += [
         GeneratedPage(role_page(rid), render_role_page(p, curriculum, directory_urls))
         for rid, p in paths.items()
@@ -276,5 +304,5 @@ def generate_pages(
     pages.append(
         GeneratedPage(CRITERIA_PAGE, render_criteria_index(curriculum, paths, directory_urls))
     )
-    pages.append(GeneratedPage(MY_TRAINING_PAGE, render_my_training(curriculum, directory_urls)))
+    pages.append(GeneratedPage(MY_TRAINING_PAGE, render_my_training()))
     return pages

@@ -19,6 +19,7 @@ from builder.curriculum.loader import load_curriculum
 from builder.course.manifest import MANIFEST_NAME, build_manifest, git_commit, write_manifest
 from builder.curriculum.model import Curriculum, Module
 from builder.lifecycle.role_rules import RoleRuleError, parse_role_rules
+from builder.site.assets import BRAND_CSS, COURSE_INDEX, brand_css, course_index, register_theme
 from builder.site.module_page import fill_slots, page_source, place_slots
 from builder.site.pages import HOME_PAGE, generate_pages
 from builder.curriculum.paths import LearningPath, build_paths
@@ -80,6 +81,18 @@ class TrustPathPlugin(BasePlugin[TrustPathConfig]):  # type: ignore[valid-type,n
         except ConfigError as exc:
             raise PluginError(str(exc)) from None
 
+    def on_config(self, config: Any, /) -> Any:
+        """Bring TrustPath's theme folder, turn off the generator credit, set the logo."""
+        theme = config["theme"]
+        theme.dirs[:] = register_theme(theme.dirs, theme.custom_dir)
+        config["extra"]["generator"] = False  # no "Made with Material for MkDocs"
+        logo = self._options().get("logo")
+        if logo:
+            theme["logo"] = logo
+            if not theme.get("favicon") or theme["favicon"] == "assets/images/favicon.png":
+                theme["favicon"] = logo
+        return config
+
     def on_files(self, files: Files, /, *, config: Any) -> Files:
         settings = self.settings = self._settings(config)
         docs = Path(config["docs_dir"]).resolve()
@@ -128,6 +141,7 @@ class TrustPathPlugin(BasePlugin[TrustPathConfig]):  # type: ignore[valid-type,n
             self.paths,
             directory_urls=config["use_directory_urls"],
             with_home=not has_home,
+            organisation=settings.organisation,
         ):
             if files.get_file_from_path(page.doc_path) is not None:
                 raise PluginError(
@@ -135,12 +149,21 @@ class TrustPathPlugin(BasePlugin[TrustPathConfig]):  # type: ignore[valid-type,n
                     "rename or remove the file"
                 )
             files.append(File.generated(config, page.doc_path, content=page.content))
+        index = course_index(curriculum, self.paths, directory_urls=config["use_directory_urls"])
+        files.append(File.generated(config, COURSE_INDEX, content=index))
+        if settings.colour:
+            files.append(File.generated(config, BRAND_CSS, content=brand_css(settings.colour)))
         return files
 
     def on_env(self, env: Any, /, *, config: Any, files: Files) -> Any:
+        settings = self.settings
+        # Read by api.js from its own <script> element's data-* attributes: no inline JSON.
         env.globals["trustpath_settings"] = {
             "records_url": self._options()["records_url"],
             "retry_seconds": RETRY_SECONDS,
+            "timezone": settings.timezone if settings else "UTC",
+            "organisation": settings.organisation_name if settings else "",
+            "brand": bool(settings and settings.colour),
         }
         return env
 
@@ -171,6 +194,10 @@ class TrustPathPlugin(BasePlugin[TrustPathConfig]):  # type: ignore[valid-type,n
         log.debug(f"wrote {self.settings.state_path / MANIFEST_NAME}")
 
     def on_serve(self, server: Any, /, *, config: Any, builder: Any) -> Any:
+        """Reload on edits to roles/, the catalogue and the project's custom_dir too."""
+        custom = config["theme"].custom_dir
+        if custom is not None and Path(custom).is_dir():
+            server.watch(str(custom))
         if self.settings is not None:
             server.watch(str(self.settings.roles_path))
             catalogue = self.settings.root / self.settings.catalogue

@@ -187,11 +187,19 @@ def render_ack(module: Module, statement: str) -> str:
         f'data-version="{module.version}" data-statement-sha256="{sha256_text(statement)}" '
         'aria-labelledby="tp-ack-title">'
         '<h2 id="tp-ack-title">Acknowledgement</h2>'
-        f'<p class="trustpath-ack-statement">{esc(statement.strip())}</p>'
+        f'<div class="trustpath-ack-statement">{statement_paragraphs(statement)}</div>'
         '<button type="button" class="md-button md-button--primary">'
         "I acknowledge this statement</button>"
-        '<p class="trustpath-ack-status" role="status" aria-live="polite"></p></section>'
+        '<p class="trustpath-ack-status" role="status" aria-live="polite"></p>'
+        f'<p class="trustpath-left" data-module="{esc(module.id)}"></p></section>'
     )
+
+
+def statement_paragraphs(statement: str) -> str:
+    """An acknowledgement statement as HTML paragraphs: blank lines part them, and the line
+    ends inside one (where the YAML was wrapped) become spaces."""
+    paragraphs = [" ".join(p.split()) for p in re.split(r"\n\s*\n", statement.strip())]
+    return "".join(f"<p>{esc(p)}</p>" for p in paragraphs if p)
 
 
 def render_feedback(module: Module) -> str:
@@ -213,7 +221,7 @@ def render_feedback(module: Module) -> str:
         '<textarea id="tp-fb-text" name="text" rows="4" maxlength="4000" required></textarea></p>'
         '<p><input type="checkbox" id="tp-fb-anon" name="anonymous"> '
         '<label for="tp-fb-anon">Send anonymously</label></p>'
-        '<button type="submit" class="md-button">Send</button>'
+        '<button type="submit" class="md-button md-button--primary">Send</button>'
         '<p class="trustpath-feedback-status" role="status" aria-live="polite"></p>'
         "</form></section>"
     )

@@ -23,7 +23,7 @@ from starlette.requests import Request
 from starlette.responses import FileResponse, PlainTextResponse, Response
 from starlette.routing import BaseRoute, Mount, Route
 from starlette.staticfiles import StaticFiles
-from starlette.types import Scope
+from starlette.types import ASGIApp, Scope
 
 from builder.errors import DomainError
 from builder.records.draws import (
@@ -244,8 +244,12 @@ def create_app(
     cors_origins: tuple[str, ...] = (),
     rate_limits: list[RouteLimits] | None = None,
     hardening: bool = True,
+    site_app: ASGIApp | None = None,
 ) -> Starlette:
     """The app: API routes, report routes, then the static site (when given) at /.
+
+    `site_app` serves the site instead of a plain `StaticFiles` of `site_dir` (the preview
+    of `trustpath serve --watch`, which swaps builds and shows build errors).
 
     `rate_limits` default to `parse_rate_limits(None)`. `hardening=False` drops the security
     headers and the rate limiter: only the benchmark uses it, to measure what they cost.
@@ -268,7 +272,8 @@ def create_app(
         ),
     ]
     if site_dir is not None:
-        routes.append(Mount("/", app=StaticFiles(directory=site_dir, html=True), name="site"))
+        site = site_app or StaticFiles(directory=site_dir, html=True)
+        routes.append(Mount("/", app=site, name="site"))
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:

@@ -157,6 +157,11 @@ LEDGER_HEAD: dict[str, Any] = {
     "required": ["seq", "hash"],
     "properties": {"seq": {"type": "integer", "minimum": 0}, "hash": SHA256},
 }
+_COMPLETION: dict[str, Any] = {
+    "type": ["object", "null"],
+    "description": "the latest record of this kind: version and day (organisation's zone)",
+    "properties": {"version": {"type": "integer"}, "on": {"type": "string", "format": "date"}},
+}
 ME: dict[str, Any] = {
     "type": "object",
     "required": ["email", "name", "roles", "on_roster", "message", "modules", "assigned"],
@@ -175,6 +180,8 @@ ME: dict[str, Any] = {
                     "status": {"enum": ["done", "upcoming", "due_soon", "overdue"]},
                     "due": {"type": ["string", "null"], "format": "date"},
                     "version": {"type": ["integer", "null"]},
+                    "passed": _COMPLETION,
+                    "acknowledged": _COMPLETION,
                 },
             },
         },

@@ -2,12 +2,13 @@
 
 The site's Content-Security-Policy allows only the site's own scripts, styles, images, fonts,
 workers and requests (`'self'`); Material's inline scripts are moved to files by the
-`site_overrides` partials, so no `'unsafe-inline'` is needed for scripts. API answers are
-JSON (or the self-contained report HTML), so their policy allows nothing but inline styles
-and `data:` images and no script at all. Both forbid framing (`frame-ancestors 'none'` and
-`X-Frame-Options: DENY`, the second for browsers without CSP level 2), MIME sniffing, and the
-Referer header (`no-referrer`: a personal link's token must never travel in one). API answers
-are never cached (`Cache-Control: no-store`): they hold personal data.
+plugin's theme partials (`builder/site/theme/`), so no `'unsafe-inline'` is needed for
+scripts. API answers are JSON (or the self-contained report HTML), so their policy allows
+nothing but inline styles and `data:` images and no script at all. Both forbid framing
+(`frame-ancestors 'none'` and `X-Frame-Options: DENY`, the second for browsers without CSP
+level 2), MIME sniffing, and the Referer header (`no-referrer`: a personal link's token must
+never travel in one). API answers are never cached (`Cache-Control: no-store`): they hold
+personal data.
 
 The same headers, for a deployment that serves the static site from nginx, are in the README's
 production section; `tests/security/test_nginx_snippet.py` parses that snippet and compares it

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from starlette.applications import Starlette
+from starlette.types import ASGIApp
 
 from builder.course.manifest import read_manifest
 from builder.records.draws import DrawSigner, draw_key
@@ -90,8 +91,11 @@ def identity_config(config: ServeConfig) -> IdentityConfig:
     return IdentityConfig(config.identity, config.identity_header, proxies, secret)
 
 
-def build_app(config: ServeConfig) -> Starlette:
-    """The app for these settings (raises ServeError when they cannot work)."""
+def build_app(config: ServeConfig, site_app: ASGIApp | None = None) -> Starlette:
+    """The app for these settings (raises ServeError when they cannot work).
+
+    `site_app` replaces the static site's server (`trustpath serve --watch`: a `PreviewSite`).
+    """
     try:
         manifest = read_manifest(Path(config.manifest_path))
     except (OSError, ValueError) as exc:
@@ -116,7 +120,9 @@ def build_app(config: ServeConfig) -> Starlette:
         signer=DrawSigner(draw_key(secret, Path(config.manifest_path).parent)),
     )
     site = Path(config.site_dir) if config.site_dir else None
-    return create_app(service, site, tuple(config.cors_origins), limits, config.hardening)
+    return create_app(
+        service, site, tuple(config.cors_origins), limits, config.hardening, site_app=site_app
+    )
 
 
 def app_from_env() -> Starlette:

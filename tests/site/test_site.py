@@ -16,7 +16,8 @@ from click.testing import CliRunner
 from builder.cli.main import cli
 from builder.course.manifest import read_manifest
 from builder.site.build import BuiltSite, SiteBuildError, build_site
-from tests.sitefixture import OVERRIDES, copy_fixture, copy_project
+from builder.site.assets import THEME_DIR
+from tests.sitefixture import copy_fixture, copy_project
 
 MKDOCS = Path(sys.executable).parent / "mkdocs"
 
@@ -142,16 +143,24 @@ def test_generated_pages_exist_and_link_relatively(built: BuiltSite) -> None:
     assert '<span id="cc7-3"></span>CC7.3' in criteria
     assert 'must cover <a href="./#cc7-4">CC7.4</a>, but no module on its path does.' in criteria
     me = (built.site_dir / "my-training/index.html").read_text("utf-8")
-    assert '"intro":{"title":"Introduction to security","url":"../basics/intro/"}' in me
+    assert 'id="trustpath-me"' in me
+    assert "Criteria index" not in home.split('<article')[1]  # for reviewers: in the nav only
+    assert 'id="trustpath-me"' in home
 
 
 def test_pages_pass_settings_and_load_no_third_party_assets(built: BuiltSite) -> None:
     html = (built.site_dir / "basics/intro/index.html").read_text("utf-8")
-    settings = re.search(r'id="trustpath-settings">(.*?)</script>', html)
-    assert settings and json.loads(settings.group(1)) == {
-        "records_url": "/api",
-        "retry_seconds": 30,
-    }
+    # Settings travel in data-* attributes: no inline script of any type (the site's CSP, and
+    # Material's instant navigation re-creates script elements it swaps in as scripts).
+    assert (
+        '<script src="../../assets/trustpath/api.js" id="trustpath-api" data-base="../.." '
+        'data-records-url="/api" data-retry-seconds="30" data-timezone="UTC" '
+        'data-organisation="Fixture training"></script>'
+    ) in html
+    for path in built.site_dir.rglob("*.html"):
+        scripts = re.findall(r"<script(?![^>]*\bsrc=)[^>]*>", path.read_text("utf-8"))
+        assert scripts == ['<script id="__config" type="application/json">'], (path, scripts)
+    assert "Made with" not in html
     for path in built.site_dir.rglob("*.html"):
         text = path.read_text("utf-8")
         assert not re.search(r'<(script|img|iframe)[^>]+src="(https?:)?//', text), path
@@ -160,15 +169,19 @@ def test_pages_pass_settings_and_load_no_third_party_assets(built: BuiltSite) ->
         )
 
 
-def test_widget_scripts_and_styles_stay_under_32_kb() -> None:
+def test_widget_scripts_and_styles_stay_under_44_kb() -> None:
     # The budget was 20 KB for the first wave; the second adds the signed-in banner with its
-    # switch prompt (issue 15) and quiz draws, retry times and local shuffling (issue 11).
+    # switch prompt (issue 15) and quiz draws, retry times and local shuffling (issue 11),
+    # then (issue 14, 32 -> 44 KB) the employee's home with progress and the next module,
+    # live status with what is left, identity-safe queue and resets, drafts, remembered
+    # acknowledgements, skip links and the reflowing tables. 40 KB raw is 12 KB gzipped,
+    # a third of Material's bundle (35 KB gzipped); no build step, so no minifier.
     assets = [
-        p for p in (OVERRIDES / "assets" / "trustpath").iterdir() if p.suffix in (".js", ".css")
+        p for p in (THEME_DIR / "assets" / "trustpath").iterdir() if p.suffix in (".js", ".css")
     ]
     assert {p.name for p in assets} >= {"api.js", "quiz.js", "ack.js", "feedback.js", "status.js"}
     total = sum(p.stat().st_size for p in assets)
-    assert total < 32_000, f"widgets weigh {total} bytes"
+    assert total < 44_000, f"widgets weigh {total} bytes"
 
 
 def test_build_fails_listing_every_content_error(tmp_path: Path) -> None:

@@ -43,14 +43,67 @@
     box.replaceChildren(p);
     return box;
   };
-  const draw = (form) => TP.request("GET", "/quiz/" + encodeURIComponent(form.dataset.module) + "/draw").then((r) => {
-    if (r.ok) {
-      form.dataset.token = r.data.draw;
-      arrange(form, r.data.questions, r.data.order);
-      form.dataset.drawn = "1";
-    } else if (r.status === 429) limited(form, r.data.error.details.retry_at);
-    else if (r.status === 401) document.addEventListener("trustpath:identity", () => draw(form), { once: true });
-  }, () => { /* no records service: the local order stays */ });
+  const draw = (form) => {
+    if (!TP.known()) return; /* after sign-in: the identity event draws */
+    form.dataset.who = TP.key();
+    TP.request("GET", "/quiz/" + encodeURIComponent(form.dataset.module) + "/draw").then((r) => {
+      if (r.ok) {
+        form.dataset.token = r.data.draw;
+        arrange(form, r.data.questions, r.data.order);
+        restore(form);
+        form.dataset.drawn = "1";
+        revisit(form);
+      } else if (r.status === 429) limited(form, r.data.error.details.retry_at);
+    }, () => { /* no records service: the local order stays */ });
+  };
+  /* Drafts: picked answers per person and module, kept until a graded submission. */
+  const draftKey = (form) => "trustpath.draft." + TP.key() + "." + form.dataset.module;
+  const save = (form) => TP.put(draftKey(form), JSON.stringify(Object.fromEntries(Array.from(shown(form), (fs) =>
+    [fs.dataset.question, Array.from(fs.querySelectorAll("input:checked"), (i) => i.value)]))));
+  const restore = (form) => {
+    let d = {};
+    try { d = JSON.parse(TP.get(draftKey(form)) || "{}") || {}; } catch (e) { /* none */ }
+    form.querySelectorAll(".trustpath-question input").forEach((i) => {
+      i.checked = (d[i.closest(".trustpath-question").dataset.question] || []).includes(i.value);
+    });
+  };
+  const lastKey = (form) => "trustpath.last." + TP.key() + "." + form.dataset.module;
+  /* A revisit shows the last result: the service's pass of this version, and this device's last score. */
+  const revisit = (form) => {
+    if (form.dataset.graded) return;
+    let last = null;
+    try { last = JSON.parse(TP.get(lastKey(form))); } catch (e) { /* none */ }
+    TP.me().then((res) => {
+      const e = res.ok && (res.data.modules || {})[form.dataset.module], p = e && e.passed, v = Number(form.dataset.version);
+      const box = $(form, ".trustpath-quiz-result");
+      if (form.dataset.graded || box.textContent) return;
+      const out = el("p", { class: p && p.version === v ? "trustpath-pass" : "" });
+      if (p && p.version === v) out.append("You passed this quiz on ", TP.date(p.on), ". ");
+      if (last && last.version === v) out.append("Your last result here: " + last.score + "%, " + (last.passed ? "passed." : "not passed yet."));
+      if (out.childNodes.length) box.replaceChildren(out);
+    }, () => {});
+  };
+  /* After a pass: a button to the next module of the person's path. */
+  const nextButton = (form) => Promise.all([TP.me(), TP.course()]).then(([res, course]) => {
+    const mods = (res.ok && res.data.modules) || {}, info = course.modules || {};
+    const next = Object.keys(mods).find((id) => id !== form.dataset.module && mods[id].status !== "done" && info[id]);
+    const box = $(form, ".trustpath-quiz-result");
+    if (!next || box.querySelector(".trustpath-next")) return;
+    box.append(el("p")); box.lastChild.append(el("a", { href: TP.href(info[next].url), class: "md-button md-button--primary trustpath-next" }, "Next module: " + info[next].title));
+  }, () => {});
+  /* Someone else signed in: nothing of the last person stays on screen. */
+  const reset = (form) => {
+    if (form.dataset.who === TP.key()) return;
+    delete form.dataset.graded;
+    delete form.dataset.token;
+    shown(form).forEach((fs) => { fs.classList.remove("is-right", "is-wrong"); $(fs, ".trustpath-question-result").replaceChildren(); });
+    $(form, ".trustpath-quiz-result").replaceChildren();
+    button(form).textContent = "Submit answers";
+    button(form).disabled = false;
+    restore(form);
+    form.dataset.who = TP.key();
+    draw(form);
+  };
   const show = (form, data) => {
     const qs = data.questions || [], by = Object.fromEntries(qs.map((q) => [q.id, q]));
     let right = 0;
@@ -71,6 +124,10 @@
     data.passed ? "trustpath-pass" : "trustpath-fail").focus();
     form.dataset.graded = "1"; /* the next click reloads: a new draw, a clean sheet */
     button(form).textContent = "Try again";
+    TP.put(draftKey(form), null);
+    TP.put(lastKey(form), JSON.stringify({ score: data.score_percent, passed: data.passed, version: Number(form.dataset.version) }));
+    TP.changed();
+    if (data.passed) nextButton(form);
   };
   const answer = (form, res) => {
     button(form).disabled = false;
@@ -106,8 +163,12 @@
     form.dataset.bound = "1";
     form.dataset.started = new Date().toISOString();
     form.addEventListener("submit", (ev) => submit(form, ev));
+    form.addEventListener("change", () => save(form));
+    form.dataset.who = TP.key();
     local(form);
+    restore(form);
     draw(form);
   }));
+  TP.on("identity", () => document.querySelectorAll("form.trustpath-quiz[data-bound]").forEach(reset));
   TP.onDelivered("/attempts", "form.trustpath-quiz", answer);
 })();

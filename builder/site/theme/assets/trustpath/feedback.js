@@ -25,5 +25,10 @@
     form.dataset.bound = "1";
     form.addEventListener("submit", (ev) => submit(form, ev));
   }));
+  /* Someone else signed in: the last person's message and its status leave the screen. */
+  TP.on("identity", () => document.querySelectorAll("form.trustpath-feedback").forEach((form) => {
+    form.reset();
+    form.querySelector(".trustpath-feedback-status").textContent = "";
+  }));
   TP.onDelivered("/feedback", "form.trustpath-feedback", done);
 })();
