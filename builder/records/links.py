@@ -72,9 +72,8 @@ def revoke_links(store: Store, email: str, reason: str) -> int:
     epoch = state[1] + 1
     revocation_id = str(uuid.uuid4())
     payload = {"v": 1, "epoch": epoch, "reason": reason}
-    projection = {"revocation_id": revocation_id, "epoch": epoch, "reason": reason}
     digest = hashlib.sha256(json.dumps(payload, sort_keys=True).encode()).hexdigest()
-    record = PendingRecord(REVOCATION_KIND, revocation_id, email, "", digest, payload, projection)
+    record = PendingRecord(REVOCATION_KIND, revocation_id, email, "", digest, payload)
     store.append([record])
     return epoch
 

@@ -257,17 +257,8 @@ class RecordsService:
             if started.flag is not None:  # clamped: say so, and keep what the client claimed
                 payload["started_at_flag"] = started.flag
                 payload["started_at_claimed"] = started.claimed
-            projection = {
-                "attempt_id": attempt_id,
-                "module": module["id"],
-                "version": module["version"],
-                "content_sha256": module["content_sha256"],
-                "score": grade.score,
-                "passed": grade.passed,
-                "started_at": started.value,
-            }
             return PendingRecord(
-                "attempt", attempt_id, identity.email, module["id"], digest, payload, projection
+                "attempt", attempt_id, identity.email, module["id"], digest, payload
             )
 
         def answer(stored: StoredRecord, created: bool) -> dict[str, Any]:
@@ -344,15 +335,7 @@ class RecordsService:
                 "criteria": module["criteria"],
                 "statement_sha256": ack["statement_sha256"],
             }
-            projection = {
-                "ack_id": ack_id,
-                "module": module["id"],
-                "version": module["version"],
-                "statement_sha256": ack["statement_sha256"],
-            }
-            return PendingRecord(
-                "ack", ack_id, identity.email, module["id"], digest, payload, projection
-            )
+            return PendingRecord("ack", ack_id, identity.email, module["id"], digest, payload)
 
         def answer(stored: StoredRecord, created: bool) -> dict[str, Any]:
             return {
@@ -382,14 +365,6 @@ class RecordsService:
                 "text": body["text"],
                 "anonymous": anonymous,
             }
-            projection = {
-                "feedback_id": feedback_id,
-                "module": module["id"],
-                "version": module["version"],
-                "kind": body["kind"],
-                "anonymous": anonymous,
-                "text": body["text"],
-            }
             return PendingRecord(
                 "feedback",
                 feedback_id,
@@ -397,7 +372,6 @@ class RecordsService:
                 module["id"],
                 digest,
                 payload,
-                projection,
             )
 
         def answer(stored: StoredRecord, created: bool) -> dict[str, Any]:

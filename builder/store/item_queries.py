@@ -2,7 +2,7 @@
 
 Moodle's quiz statistics use each person's first attempt only (later attempts are shaped by
 the feedback of the earlier ones); first = the lowest ledger seq per person, module and version.
-Reads the `attempt_answers` projection; call `queries.refresh_answers` first.
+Reads the `attempt_answers` projection (written with each attempt).
 """
 
 from __future__ import annotations

@@ -20,7 +20,7 @@ from sqlalchemy.engine import Connection
 from builder.course.model import Course
 from builder.errors import TrustPathError
 from builder.ledger.projections import ROSTER_FIELDS, email_commitment
-from builder.ledger.views import AnswerCount, FeedbackEntry
+from builder.ledger.views import FeedbackEntry
 from builder.lifecycle.clock import OrgClock
 from builder.lifecycle.due import Completion, DueReport, Person, RoleSpan, due_items
 from builder.lifecycle.roster import (
@@ -392,78 +392,6 @@ def due_report(
     finally:
         if paused:
             gc.enable()
-
-
-def _answers_of(payload: dict[str, Any], course: Course) -> list[tuple[str, list[str], bool]]:
-    """(question, chosen ids, right) from an attempt payload (graded list or raw answers)."""
-    graded = payload.get("questions") or payload.get("results")
-    if isinstance(graded, list):
-        return [
-            (str(q.get("id")), [str(c) for c in q.get("selected") or ()], bool(q.get("correct")))
-            for q in graded
-            if isinstance(q, dict)
-        ]
-    answers = payload.get("answers") or {}
-    key = {
-        q["id"]: set(q.get("correct") or ()) for q in course.questions(str(payload.get("module")))
-    }
-    return [
-        (str(q), [str(c) for c in sel], bool(sel) and set(sel) == key.get(q))
-        for q, sel in answers.items()
-        if isinstance(sel, list)
-    ]
-
-
-def refresh_answers(store: Store, course: Course, batch: int = 5000) -> int:
-    """Project new attempts' per-question answers from the ledger; the rows added."""
-    added = 0
-    while True:
-        with store.transaction(write=True) as conn:
-            lock_for_writing(conn)  # two refreshers must not project the same rows
-            last = conn.execute(sa.select(sa.func.max(ANSWERS.c.seq))).scalar() or 0
-            page = conn.execute(
-                sa.select(LEDGER.c.seq, LEDGER.c.payload)
-                .where(LEDGER.c.kind == "attempt", LEDGER.c.seq > last)
-                .order_by(LEDGER.c.seq)
-                .limit(batch)
-            ).all()
-            rows = []
-            for seq, text in page:
-                payload = json.loads(text)
-                for question, selected, right in _answers_of(payload, course):
-                    rows.append(
-                        {
-                            "seq": seq,
-                            "question": question,
-                            "module": payload.get("module"),
-                            "version": int(payload.get("version") or 0),
-                            "selected": ";".join(sorted(selected)),
-                            "correct": right,
-                        }
-                    )
-            if rows:
-                conn.execute(sa.insert(ANSWERS), rows)
-        added += len(rows)
-        if len(page) < batch:
-            return added
-
-
-def answer_counts(conn: Connection, module: str | None = None) -> list[AnswerCount]:
-    """How many attempts chose each answer, per module version and question."""
-    cols = (
-        ANSWERS.c.module,
-        ANSWERS.c.version,
-        ANSWERS.c.question,
-        ANSWERS.c.selected,
-        ANSWERS.c.correct,
-    )
-    query = sa.select(*cols, sa.func.count()).group_by(*cols)
-    if module:
-        query = query.where(ANSWERS.c.module == module)
-    return [
-        (m, v, q, tuple(s.split(";")) if s else (), bool(ok), n)
-        for m, v, q, s, ok, n in conn.execute(query)
-    ]
 
 
 def feedback_entries(conn: Connection, module: str | None, kind: str | None) -> list[FeedbackEntry]:

@@ -6,7 +6,7 @@
   module and version" (the due query aggregates in SQL over these) and `ledger.recorded_at`
   for export windows.
 - `0102_answers`: `attempt_answers`, one row per attempt and question (choices chosen, right or
-  wrong), filled from the ledger's payloads by `report_store.refresh_answers`.
+  wrong), projected with each attempt (`ledger.projections`).
 - `0103_people_title_manager`: `people.title` and `people.manager_email` (the roster's job title
   and the manager's normalised email), tracked with history like the other roster fields.
 """

@@ -39,7 +39,7 @@ def answer_counts_until(
 ) -> list[AnswerRow]:
     """How many attempts recorded by `until` chose each answer, per module version and question.
 
-    Reads the `attempt_answers` projection (refresh it first with `queries.refresh_answers`).
+    Reads the `attempt_answers` projection (written with each attempt).
     """
     cols = (
         ANSWERS.c.module,
