@@ -33,7 +33,7 @@ from builder.lifecycle.roster import (
 from builder.store.campaign_queries import load_assignments
 from builder.store.campaign_tables import projection_counts
 from builder.store.chain_writes import append_entries, lock_for_writing, utc_now
-from builder.store.database import TABLES, Store, new_person_id
+from builder.store.database import TABLES, Store, fetch_rows, new_person_id
 from builder.store.entries import roster_entry
 from builder.store.report_migrations import report_tables
 
@@ -166,20 +166,6 @@ def day_of(text: str | None) -> dt.date | None:
         return None
 
 
-def _fetch(conn: Connection, sql: str, params: tuple[Any, ...] = ()) -> list[Any]:
-    """Rows of a constant query straight from the DB-API cursor (no per-row processing).
-
-    The report queries return hundreds of thousands of rows; SQLAlchemy's row objects cost
-    about two thirds of the time at a million ledger rows.
-    """
-    cursor = conn.connection.cursor()
-    try:
-        cursor.execute(sql, params)
-        return list(cursor.fetchall())
-    finally:
-        cursor.close()
-
-
 _SELF_DATED = frozenset({"start_date", "end_date"})
 
 
@@ -199,7 +185,7 @@ def load_people(conn: Connection, as_of: dt.date | None = None) -> list[Person]:
     bound = as_of.isoformat() if as_of else "9999-12-31"
     state: dict[str, dict[str, str]] = {}
     spans: dict[str, list[tuple[str, int, str]]] = {}
-    for pid, seq, name, new, on in _fetch(conn, history_sql):
+    for pid, seq, name, new, on in fetch_rows(conn, history_sql):
         # Start and end dates carry their own day: the latest value known counts whenever it
         # was imported (a termination recorded late still ends the person on its date).
         if on > bound and name not in _SELF_DATED:
@@ -208,7 +194,7 @@ def load_people(conn: Connection, as_of: dt.date | None = None) -> list[Person]:
         if name == "roles":
             spans.setdefault(pid, []).append((on, seq, new))
     people = []
-    for pid, email, name in _fetch(conn, "SELECT person_id, email, name FROM people"):
+    for pid, email, name in fetch_rows(conn, "SELECT person_id, email, name FROM people"):
         fields = state.get(pid)
         start = day_of(fields.get("start_date")) if fields else None
         if fields is None or start is None:
@@ -271,7 +257,7 @@ def load_completions(
     if workshops:
         sql = ("SELECT person_id, module, version, minutes, session_date FROM attendance"
                f" WHERE TRUE{where}")  # fmt: skip
-        for pid, module, version, minutes, on in _fetch(conn, sql, tuple(params)):
+        for pid, module, version, minutes, on in fetch_rows(conn, sql, tuple(params)):
             need = workshops.get(module)
             if need is None or int(minutes) < need:
                 continue
@@ -279,7 +265,7 @@ def load_completions(
                 Completion(version, "attend", dt.date.fromisoformat(on))
             )
     for kind, sql in queries:
-        for pid, module, version, at in _fetch(conn, sql, tuple(params)):
+        for pid, module, version, at in fetch_rows(conn, sql, tuple(params)):
             found = out.get((pid, module))
             if found is None:
                 out[(pid, module)] = [Completion(version, kind, day_of_record(at), at)]
@@ -315,10 +301,10 @@ def check_projections(conn: Connection) -> None:
     Edits made with the owner's rights (triggers dropped) are found by
     `trustpath records verify`, which every report runs first with `--verify`.
     """
-    entries = dict(_fetch(conn, "SELECT kind, count(*) FROM ledger GROUP BY kind"))
+    entries = dict(fetch_rows(conn, "SELECT kind, count(*) FROM ledger GROUP BY kind"))
     fields = 0
     commitments: dict[str, str] = {}
-    for person, payload in _fetch(
+    for person, payload in fetch_rows(
         conn, "SELECT person_id, payload FROM ledger WHERE kind = 'roster' ORDER BY seq"
     ):
         body = json.loads(payload)
@@ -336,13 +322,13 @@ def check_projections(conn: Connection) -> None:
         *projection_counts(conn, entries),
     )
     for table, expected, sql in checks:
-        rows = int(_fetch(conn, sql)[0][0])
+        rows = int(fetch_rows(conn, sql)[0][0])
         if rows != int(expected):
             raise ProjectionMismatch(
                 f"the {table} table no longer matches the ledger ({rows} rows for {expected} "
                 "in the entries): reports refuse to run; `trustpath records verify` names the rows"
             )
-    for person, email, salt in _fetch(conn, "SELECT person_id, email, salt FROM people"):
+    for person, email, salt in fetch_rows(conn, "SELECT person_id, email, salt FROM people"):
         want = commitments.get(person)
         if want is None or email.startswith("erased:"):
             continue

@@ -19,7 +19,7 @@ from sqlalchemy.engine import Connection
 
 from builder.ledger.chain import Head, LedgerRow, Verdict, verify_rows
 from builder.ledger.projections import email_commitment, project
-from builder.store.database import Store
+from builder.store.database import Store, fetch_rows
 
 # table -> (key columns, compared columns); rows keyed by seq come in seq order.
 SEQ_TABLES: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
@@ -100,16 +100,6 @@ class VerifyReport:
 BOOLEANS = frozenset({"passed", "anonymous", "correct"})  # compared as 0/1 on both databases
 
 
-def _fetch(conn: Connection, sql: str) -> list[tuple[Any, ...]]:
-    """Rows straight from the DB-API cursor (no per-row SQLAlchemy objects)."""
-    cursor = conn.connection.cursor()
-    try:
-        cursor.execute(sql)
-        return [tuple(r) for r in cursor.fetchall()]
-    finally:
-        cursor.close()
-
-
 class _Comparer:
     """Compares expected projection rows with stored ones, one seq page at a time."""
 
@@ -131,7 +121,7 @@ class _Comparer:
             # sorted here, not by SQL: collations differ between databases; keys are unique,
             # so tuples never compare past them
             have = sorted(
-                _fetch(self.conn, f"{self.sql[table]}WHERE seq >= {first} AND seq <= {last}")
+                fetch_rows(self.conn, f"{self.sql[table]}WHERE seq >= {first} AND seq <= {last}")
             )
             rows = expected.get(table, ())
             pairs = list(zip(cols, flags, strict=True))
@@ -229,7 +219,7 @@ def _pages(conn: Connection, size: int) -> Iterator[list[LedgerRow]]:
     while True:
         page = [
             LedgerRow(*r)
-            for r in _fetch(
+            for r in fetch_rows(
                 conn, f"SELECT {cols} FROM ledger WHERE seq > {int(last)} ORDER BY seq LIMIT {size}"
             )
         ]
