@@ -258,17 +258,20 @@ def _load_module(
         """Whether the value at `path` passed the schema (nothing at or under it is broken)."""
         return intact(*path) and not any(b[: len(path)] == path for b in broken)
 
+    values = profile.placeholder_values(settings)
+    # A parsed string holds a `$` only if the YAML text has one, or an escape that makes one
+    # (`"\x24"`): without either, filling placeholders would copy the data unchanged.
+    fill = "$" in fm.yaml_text or "\\" in fm.yaml_text
     quiz = data.get("quiz")
     if isinstance(quiz, dict) and intact("quiz", "questions"):
         ok_questions = [
             qi for qi in range(len(quiz["questions"])) if usable("quiz", "questions", qi)
         ]
         problems += check_quiz(quiz, smap, rel, ok_questions, usable("quiz", "pass_mark"))
-        shown = profile.fill_data(quiz, profile.placeholder_values(settings))  # as learners see it
+        shown = profile.fill_data(quiz, values) if fill else quiz  # as learners see it
         found.extend(check_quiz_quality(shown, ok_questions, smap, rel))
     review_by = _date(data.get("review_by"), smap, rel, problems) if usable("review_by") else None
     problems += check_delivery(data, smap, rel, usable)
-    values = profile.placeholder_values(settings)
     found.extend(profile.check_profile_placeholders(text, rel, values))
     if usable("title"):
         found.extend(check_title(data["title"], fm.body, fm.body_line, rel))
@@ -288,7 +291,8 @@ def _load_module(
             )
         )
         return None, module_id
-    data = profile.fill_data(data, values)  # the model holds the text as taught
+    if fill:
+        data = profile.fill_data(data, values)  # the model holds the text as taught
     module = Module(
         id=data["id"],
         title=data["title"],
