@@ -96,6 +96,32 @@ def test_correct_choices_follow_the_reveal_rule(mid, answers, revealed):
 def test_feedback_is_given_for_chosen_choices_only():
     m = module()
     items = question_feedback(m, grade_attempt(m, {"q1": ["a"], "q2": ["x", "z"]}))
-    assert items[0]["feedback"] == [{"choice": "a", "text": "a is the lure"}]
-    assert items[1]["feedback"] == [{"choice": "z", "text": "not z"}]
+    assert items[0]["feedback"] == [
+        {"choice": "a", "text": "a is the lure", "text_html": "a is the lure"}
+    ]
+    assert items[1]["feedback"] == [{"choice": "z", "text": "not z", "text_html": "not z"}]
     assert items[0]["explain"] == "why q1" and items[1]["explain"] is None
+    assert items[0]["explain_html"] == "why q1" and items[1]["explain_html"] is None
+
+
+def test_feedback_html_is_the_built_rendering_else_the_text_escaped():
+    m = module()
+    q1 = m["quiz"]["questions"][0]
+    q1["explain"] = "Check the `From:` header & <b>sender</b>"
+    q1["choices"][0]["feedback"] = "a *looks* right"
+    grade = grade_attempt(m, {"q1": ["a"]})
+    # a manifest from before the HTML fields: the text, escaped, shows as plain text
+    item = question_feedback(m, grade)[0]
+    assert item["explain_html"] == "Check the `From:` header &amp; &lt;b&gt;sender&lt;/b&gt;"
+    assert item["feedback"][0]["text_html"] == "a *looks* right"
+    # a built manifest: its rendering, as written at build time
+    q1["explain_html"] = "Check the <code>From:</code> header"
+    q1["choices"][0]["feedback_html"] = "a <em>looks</em> right"
+    item = question_feedback(m, grade)[0]
+    assert item["explain"] == "Check the `From:` header & <b>sender</b>"
+    assert item["explain_html"] == "Check the <code>From:</code> header"
+    assert item["feedback"][0] == {
+        "choice": "a",
+        "text": "a *looks* right",
+        "text_html": "a <em>looks</em> right",
+    }

@@ -254,7 +254,9 @@ def test_disclosure_follows_one_rule(database_url: str):
         out = _result(c, "phishing", failing)
         assert out["passed"] is False and len(out["questions"]) == 5
         assert by_id(out)["q1"]["explain"] == "why q1"
-        assert by_id(out)["q1"]["feedback"] == [{"choice": "a", "text": "a is the lure"}]
+        assert by_id(out)["q1"]["feedback"] == [
+            {"choice": "a", "text": "a is the lure", "text_html": "a is the lure"}
+        ]
         assert not any("correct_choices" in q for q in out["questions"])
         # reveal always: the key even before a pass
         out = _result(c, "open-book", failing)

@@ -66,7 +66,8 @@ def test_attempt_is_graded_recorded_and_answered(database_url: str):
             "correct": False,
             "selected": ["a"],
             "explain": "why q1",
-            "feedback": [{"choice": "a", "text": "a is the lure"}],
+            "explain_html": "why q1",
+            "feedback": [{"choice": "a", "text": "a is the lure", "text_html": "a is the lure"}],
             "correct_choices": ["b"],
         }
         assert len(out["record_hash"]) == 64 and out["recorded_at"].endswith("Z")

@@ -14,6 +14,7 @@ from typing import Any
 
 from builder.course.quizrules import discloses_key, discloses_questions, policy_of
 from builder.errors import DomainError
+from builder.markup import esc
 
 REVEAL_RULES = ("always", "after_pass", "never")
 SINGLE_ANSWER_TYPES = ("single", "true_false")
@@ -174,11 +175,23 @@ def grade_attempt(
     )
 
 
+def _html_of(item: Mapping[str, Any], field: str) -> str | None:
+    """`<field>_html` as the build rendered it (`builder.course.rendering.render_inline`);
+    from a manifest written before there was one, the text escaped (shown as plain text)."""
+    text = item.get(field)
+    if not text:
+        return None
+    rendered = item.get(f"{field}_html")
+    return str(rendered) if isinstance(rendered, str) else esc(str(text))
+
+
 def question_feedback(module: Mapping[str, Any], grade: Grade) -> list[dict[str, Any]]:
     """Per-question results for the page: correctness, explanation, chosen-choice feedback.
 
     Follows the one disclosure rule (`builder.course.quizrules`): an empty list when the quiz
     discloses the score and pass/fail only; `correct_choices` only where `reveal` allows.
+    Each text comes twice: as written (`explain`, `feedback[].text`) and as safe inline HTML
+    rendered at build time (`explain_html`, `feedback[].text_html`; None with no text).
     """
     quiz = quiz_of(module)
     policy = policy_of(quiz)
@@ -195,8 +208,13 @@ def question_feedback(module: Mapping[str, Any], grade: Grade) -> list[dict[str,
             "correct": result.correct,
             "selected": list(result.selected),
             "explain": q.get("explain") if q else None,
+            "explain_html": _html_of(q, "explain") if q else None,
             "feedback": [
-                {"choice": cid, "text": choices[cid]["feedback"]}
+                {
+                    "choice": cid,
+                    "text": choices[cid]["feedback"],
+                    "text_html": _html_of(choices[cid], "feedback"),
+                }
                 for cid in result.selected
                 if cid in choices and choices[cid].get("feedback")
             ],

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from builder.config import Settings
+from builder.course.rendering import render_inline
 from builder.coverage.gate import required_criteria
 from builder.curriculum.model import Curriculum, Module
 from builder.curriculum.paths import LearningPath
@@ -59,6 +60,10 @@ def git_commit(root: Path) -> str | None:
     return head.stdout.strip() + ("-dirty" if dirty.stdout.strip() else "")
 
 
+def _inline_html(text: str | None) -> str | None:
+    return render_inline(text) if text else None
+
+
 def module_entry(module: Module) -> dict[str, Any]:
     quiz = None
     if module.quiz is not None:
@@ -79,11 +84,19 @@ def module_entry(module: Module) -> dict[str, Any]:
                     "shuffle": q.shuffle,
                     "prompt": q.prompt,
                     "choices": [
-                        {"id": c.id, "text": c.text, "correct": c.correct, "feedback": c.feedback}
+                        {
+                            "id": c.id,
+                            "text": c.text,
+                            "correct": c.correct,
+                            "feedback": c.feedback,
+                            # the feedback as safe inline HTML, for the page after grading
+                            "feedback_html": _inline_html(c.feedback),
+                        }
                         for c in q.choices
                     ],
                     "correct": sorted(q.correct_ids),
                     "explain": q.explain,
+                    "explain_html": _inline_html(q.explain),
                 }
                 for q in module.quiz.questions
             ],

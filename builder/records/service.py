@@ -285,6 +285,7 @@ class RecordsService:
                     "correct": q.correct,
                     "selected": list(q.selected),
                     "explain": None,
+                    "explain_html": None,
                     "feedback": [],
                 }
                 for q in grade.questions

@@ -95,18 +95,24 @@ _RECORDED = {
 }
 QUESTION_RESULT: dict[str, Any] = {
     "type": "object",
-    "required": ["id", "correct", "selected", "explain", "feedback"],
+    "required": ["id", "correct", "selected", "explain", "explain_html", "feedback"],
     "properties": {
         "id": {"type": "string"},
         "correct": {"type": "boolean"},
         "selected": {"type": "array", "items": {"type": "string"}},
         "explain": {"type": ["string", "null"]},
+        # the same text as safe inline HTML, rendered at build time (code, emphasis, links)
+        "explain_html": {"type": ["string", "null"]},
         "feedback": {
             "type": "array",
             "items": {
                 "type": "object",
-                "required": ["choice", "text"],
-                "properties": {"choice": {"type": "string"}, "text": {"type": "string"}},
+                "required": ["choice", "text", "text_html"],
+                "properties": {
+                    "choice": {"type": "string"},
+                    "text": {"type": "string"},
+                    "text_html": {"type": "string"},
+                },
             },
         },
         "correct_choices": {"type": "array", "items": {"type": "string"}},

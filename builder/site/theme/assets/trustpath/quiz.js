@@ -11,6 +11,27 @@
     const i = $(fs, 'input[value="' + CSS.escape(c) + '"]'), l = i && $(fs, 'label[for="' + i.id + '"]');
     return l ? l.textContent : c;
   };
+  /* Explanations and feedback as the build rendered them (builder/course/rendering.py: inline
+     Markdown, author HTML escaped, unsafe link targets dropped). Parsed in an inert <template>
+     (no script runs, no eval, nothing inline: the CSP holds) and kept to the tags inline
+     Markdown makes; anything else becomes its text. Without HTML (an older server): the text. */
+  const TAGS = { A: ["href", "title"], CODE: [], EM: [], STRONG: [], BR: [], IMG: ["src", "alt", "title"] };
+  const rich = (html, text) => {
+    if (typeof html !== "string") return document.createTextNode(text);
+    const t = document.createElement("template");
+    t.innerHTML = html;
+    t.content.querySelectorAll("*").forEach((n) => {
+      const keep = TAGS[n.tagName];
+      if (!keep) return n.replaceWith(document.createTextNode(n.textContent));
+      Array.from(n.attributes).forEach((a) => { if (!keep.includes(a.name)) n.removeAttribute(a.name); });
+    });
+    return t.content;
+  };
+  const explain = (lead, html, text) => {
+    const p = el("p", { class: "trustpath-explain" }, lead);
+    p.append(rich(html, text));
+    return p;
+  };
   const button = (form) => $(form, "button[type=submit]");
   const shown = (form) => form.querySelectorAll(".trustpath-question");
   const all = (form) => form._tp || (form._tp = Object.fromEntries(Array.from(shown(form), (f) => [f.dataset.question, f])));
@@ -115,9 +136,9 @@
       if (q.correct) right++;
       fs.classList.add(q.correct ? "is-right" : "is-wrong");
       out.append(el("p", { class: "trustpath-verdict" }, q.correct ? "Correct." : "Not correct."));
-      (q.feedback || []).forEach((f) => out.append(el("p", { class: "trustpath-explain" }, labelOf(fs, f.choice) + ": " + f.text)));
+      (q.feedback || []).forEach((f) => out.append(explain(labelOf(fs, f.choice) + ": ", f.text_html, f.text)));
       if (q.correct_choices && !q.correct) out.append(el("p", null, "Correct answer: " + q.correct_choices.map((c) => labelOf(fs, c)).join("; ")));
-      if (q.explain) out.append(el("p", { class: "trustpath-explain" }, q.explain));
+      if (q.explain) out.append(explain(null, q.explain_html, q.explain));
     });
     say(form, "You scored " + data.score_percent + "% (" + (qs.length ? right + " of " + qs.length + " correct; " : "") + "pass mark " + data.pass_mark + "%): " +
       (data.passed ? "passed. Well done." : "not passed yet. " + (qs.length ? "Review the explanations" : "Read the module again") + " and try again."),
