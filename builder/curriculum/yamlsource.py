@@ -284,8 +284,17 @@ def _cut_by_comment(node: yaml.ScalarNode, lines: list[str]) -> int | None:
     return None
 
 
+_ScalarNode = yaml.ScalarNode
+_SequenceNode = yaml.SequenceNode
+_MappingNode = yaml.MappingNode
+
+
 def _build(node: yaml.Node, smap: SourceMap, lines: list[str] | None) -> Any:
-    if isinstance(node, yaml.ScalarNode):
+    # The hot loop of `validate` (a few hundred nodes per module): a plain scalar, the common
+    # case, is read inline by its parent without a call of its own; `lines` (only when the
+    # text has a `#`) sends every scalar through the full path, which checks for comment cuts.
+    cls = type(node)
+    if isinstance(node, _ScalarNode):
         if lines is not None and (column := _cut_by_comment(node, lines)) is not None:
             index = node.end_mark.index + (column - node.end_mark.column)
             mark = _At(index, node.end_mark.line, column)
@@ -296,25 +305,43 @@ def _build(node: yaml.Node, smap: SourceMap, lines: list[str] | None) -> Any:
         if text and text[0] in _NUMERIC_FIRST:
             return core_value(text)
         return _WORDS.get(text, text)  # the common case, kept short: a plain word
-    if isinstance(node, yaml.SequenceNode):
-        return [_build(item, smap, lines) for item in node.value]
-    if isinstance(node, yaml.MappingNode):
+    inline = lines is None
+    if cls is _SequenceNode:
+        items: list[Any] = []
+        append = items.append
+        for item in node.value:
+            if inline and item.__class__ is _ScalarNode and not item.style:
+                text = item.value
+                append(
+                    core_value(text)
+                    if text and text[0] in _NUMERIC_FIRST
+                    else _WORDS.get(text, text)
+                )
+            else:
+                append(_build(item, smap, lines))
+        return items
+    if cls is _MappingNode:
         result: dict[str, Any] = {}
         seen: dict[str, yaml.Node] = {}
         for key_node, value_node in node.value:
-            if not isinstance(key_node, yaml.ScalarNode):
+            if key_node.__class__ is not _ScalarNode:
                 raise YamlProblem(
                     smap.position(key_node.start_mark),
                     "yaml-syntax",
                     "a mapping key must be a plain value",
                 )
-            if not key_node.style and key_node.value == "<<":
-                raise YamlProblem(
-                    smap.position(key_node.start_mark),
-                    "yaml-alias",
-                    "merge keys ('<<') are not supported; write the keys out",
-                )
-            key = str(_scalar_value(key_node))
+            if key_node.style:
+                key = str(_scalar_value(key_node))
+            else:
+                key = key_node.value
+                if key == "<<":
+                    raise YamlProblem(
+                        smap.position(key_node.start_mark),
+                        "yaml-alias",
+                        "merge keys ('<<') are not supported; write the keys out",
+                    )
+                if not key or key[0] in _NUMERIC_FIRST or key in _WORDS:
+                    key = str(core_value(key))
             if key in seen:
                 first = smap.position(seen[key].start_mark)
                 raise YamlProblem(
@@ -326,7 +353,15 @@ def _build(node: yaml.Node, smap: SourceMap, lines: list[str] | None) -> Any:
             seen[key] = key_node
             if key in REMEMBERED_KEYS:
                 smap.keys.setdefault(key, []).append(smap.position(key_node.start_mark))
-            result[key] = _build(value_node, smap, lines)
+            if inline and value_node.__class__ is _ScalarNode and not value_node.style:
+                text = value_node.value
+                result[key] = (
+                    core_value(text)
+                    if text and text[0] in _NUMERIC_FIRST
+                    else _WORDS.get(text, text)
+                )
+            else:
+                result[key] = _build(value_node, smap, lines)
         return result
     raise YamlProblem(smap.position(node.start_mark), "yaml-syntax", "unsupported YAML node")
 
