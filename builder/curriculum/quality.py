@@ -40,8 +40,20 @@ _ALL_OF_THE_ABOVE = re.compile(
     r"|previous|preceding|following)\b|\ball\s+the\s+above\b",
     re.IGNORECASE,
 )
+# Every phrase `_ALL_OF_THE_ABOVE` finds ends in one of these words. On ASCII text a
+# case-insensitive match is a match of the lower-cased text, so text with none of them cannot
+# match and skips the regex (nearly every question: the regex is the costlier test).
+_ABOVE_WORDS = ("above", "below", "these", "those", "others", "previous", "preceding", "following")
 _ATX_H1 = re.compile(r"\A\s*#[ \t]+(?P<title>.*?)(?:[ \t]+#+)?[ \t]*$", re.MULTILINE)
 _SETEXT_H1 = re.compile(r"\A\s*(?P<title>[^\n]+)\n=+[ \t]*$", re.MULTILINE)
+
+
+def _may_say_all_of_the_above(text: str) -> bool:
+    """False only when `_ALL_OF_THE_ABOVE` cannot match `text` (a cheap pre-check)."""
+    if not text.isascii():
+        return True
+    low = text.lower()
+    return any(word in low for word in _ABOVE_WORDS)
 
 
 def _length(text: str) -> int:
@@ -83,7 +95,11 @@ def check_quiz_quality(
         if kind == "single" and len(choices) >= 2 and len(correct) == 1:
             singles.append((qi, q))
         texts = "\n".join(c["text"] for c in choices)
-        cued = q.get("shuffle", True) and _ALL_OF_THE_ABOVE.search(texts)
+        cued = (
+            q.get("shuffle", True)
+            and _may_say_all_of_the_above(texts)
+            and _ALL_OF_THE_ABOVE.search(texts)
+        )
         for ci, c in enumerate(choices if cued else ()):
             if _ALL_OF_THE_ABOVE.search(c["text"]):
                 phrase = _ALL_OF_THE_ABOVE.search(c["text"])
