@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from importlib import resources
 from pathlib import Path
 
 import yaml
@@ -44,11 +43,8 @@ def load_catalogue(name: str, root: Path, categories: tuple[str, ...] | None = N
     """Load a built-in catalogue by name, or a YAML file relative to the project root."""
     try:
         if name in BUILTIN:
-            text = (
-                resources.files("builder.curriculum.data")
-                .joinpath(BUILTIN[name])
-                .read_text("utf-8")
-            )
+            # next to this module (importlib.resources costs validate 9 ms of imports)
+            text = (Path(__file__).parent / "data" / BUILTIN[name]).read_text("utf-8")
         else:
             text = (root / name).read_text("utf-8")
         data = yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))

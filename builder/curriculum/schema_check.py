@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 from functools import cache
-from importlib import resources
+from pathlib import Path
 from typing import Any
 
 from builder.curriculum.diagnostics import Diagnostic, error
@@ -23,11 +23,8 @@ SCHEMA_NAMES = ("module", "role")
 @cache
 def load_schema(name: str) -> dict[str, Any]:
     """The JSON Schema (draft 2020-12) for `module` or `role` files."""
-    text = (
-        resources.files("builder.curriculum.schemas")
-        .joinpath(f"{name}.schema.json")
-        .read_text("utf-8")
-    )
+    # next to this module (importlib.resources costs validate 9 ms of imports)
+    text = (Path(__file__).parent / "schemas" / f"{name}.schema.json").read_text("utf-8")
     schema: dict[str, Any] = json.loads(text)
     return schema
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import errno
 import os
-import subprocess
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -109,6 +108,8 @@ class GitSource:
         self._pending: set[str] = set()  # walked but not yet read: fetched in one batch
 
     def _git(self, *args: str, stdin: bytes | None = None) -> bytes:
+        import subprocess  # only `coverage --base` reads a revision: not on validate's path
+
         try:
             proc = subprocess.run(
                 ["git", *args], cwd=self.root, input=stdin, capture_output=True, check=False
