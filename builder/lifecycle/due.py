@@ -117,10 +117,23 @@ class DueReport:
 
 
 def add_months(day: dt.date, months: int) -> dt.date:
-    """`day` plus whole months, clamped to the month's last day (31 Jan + 1 → 28/29 Feb)."""
-    index = day.month - 1 + months
-    year, month = day.year + index // 12, index % 12 + 1
-    return dt.date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
+    """`day` plus whole months, clamped to the month's last day (31 Jan + 1 → 28/29 Feb).
+
+    Memoised: a report asks for the same few thousand (day, months) pairs hundreds of
+    thousands of times, and `calendar.monthrange` is the slow part.
+    """
+    key = (day, months)
+    found = _MONTHS_LATER.get(key)
+    if found is None:
+        index = day.month - 1 + months
+        year, month = day.year + index // 12, index % 12 + 1
+        found = dt.date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
+        if len(_MONTHS_LATER) < 100_000:  # bounded: a long-running service asks forever
+            _MONTHS_LATER[key] = found
+    return found
+
+
+_MONTHS_LATER: dict[tuple[dt.date, int], dt.date] = {}
 
 
 def status_of(due: dt.date, as_of: dt.date, soon_days: int) -> str:

@@ -245,7 +245,7 @@ class Store:
     def iter_rows(self, batch_size: int = 2000) -> Iterator[LedgerRow]:
         """Every ledger row in seq order, read in pages (constant memory)."""
         last = 0
-        cols = [LEDGER.c[n] for n in LedgerRow.__dataclass_fields__]
+        cols = [LEDGER.c[n] for n in LedgerRow._fields]
         while True:
             with self.transaction() as conn:
                 page = conn.execute(
