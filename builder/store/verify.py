@@ -237,14 +237,14 @@ def verify_all(
         report.checked = dict.fromkeys([*SEQ_TABLES, "module_versions", "people"], 0)
         head = int(conn.exec_driver_sql("SELECT coalesce(max(seq), 0) FROM ledger").scalar() or 0)
         if workers > 1 and head >= PARALLEL_FROM and _may_start_processes():
-            bounds = [head * n // workers for n in range(workers + 1)]
+            bounds = range_bounds(head, workers, page_size)
             # the first range also takes any row below seq 1; the anchor is checked in `_join`
             jobs = [
                 (store.url, None if i == 0 else lo, hi, page_size, anchor.seq if anchor else None)
                 for i, (lo, hi) in enumerate(itertools.pairwise(bounds))
             ]
             context = multiprocessing.get_context("spawn")
-            with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
+            with ProcessPoolExecutor(max_workers=len(jobs), mp_context=context) as pool:
                 parts = list(pool.map(_walk_range, jobs))
         else:
             parts = [_walk(conn, None, head, page_size, None, anchor)]
@@ -398,25 +398,29 @@ def _walk(
 
 
 def _pages(conn: Connection, size: int, lo: int | None, hi: int) -> Iterator[list[LedgerRow]]:
-    """Ledger rows with lo < seq <= hi in seq order, `size` at a time (lo None: any seq)."""
+    """The ledger rows with lo < seq <= hi (lo None: any seq up to hi), in seq order, in pages
+    of the fixed seq windows (k·size, (k+1)·size]: one walk and the ranges of `verify_all`
+    (which start on window bounds) compare the very same pages."""
     cols = ", ".join(LedgerRow._fields)
     make = LedgerRow._make
-    where = "TRUE" if lo is None else f"seq > {int(lo)}"
-    while True:
+    start = lo if lo is not None else 0
+    below = lo is None  # the first window also takes any row below seq 1
+    while start < hi or below:
+        end = min((start // size + 1) * size, hi)
+        where = f"seq <= {end}" if below else f"seq > {int(start)} AND seq <= {int(end)}"
+        below = False
         page = list(
-            map(
-                make,
-                fetch_rows(
-                    conn,
-                    f"SELECT {cols} FROM ledger WHERE {where} AND seq <= {int(hi)}"
-                    f" ORDER BY seq LIMIT {size}",
-                ),
-            )
+            map(make, fetch_rows(conn, f"SELECT {cols} FROM ledger WHERE {where} ORDER BY seq"))
         )
-        if not page:
-            return
-        yield page
-        where = f"seq > {int(page[-1].seq)}"
+        if page:
+            yield page
+        start = end
+
+
+def range_bounds(head: int, workers: int, size: int) -> list[int]:
+    """[0, b1, …, head]: `workers` contiguous seq ranges (b_i, b_i+1] cut on page windows."""
+    cuts = {(head * n // workers) // size * size for n in range(1, workers)}
+    return [0, *sorted(c for c in cuts if 0 < c < head), head]
 
 
 def _orphans(conn: Connection, report: VerifyReport, head: int) -> None:
