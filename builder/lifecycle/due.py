@@ -219,7 +219,9 @@ def due_item(
     rollout = course.programme_start
     # Rolling out: whatever was on someone's path before the programme started is first due
     # `onboarding_days` after `programme_start`, not years ago (settings: programme_start).
-    initial = max(assigned, rollout or assigned) + course.onboarding_window
+    initial = (rollout if rollout is not None and rollout > assigned else assigned) + (
+        course.onboarding_window
+    )
     current, latest = completed_on(module, records)
     months = RECURRENCE_MONTHS.get(module.recurrence or "")
     completed = current
@@ -291,21 +293,19 @@ def person_items(
     paths = cache or PathCache(course)
     spans = spans_of(person, as_of)
     items: list[DueItem] = []
+    since, start, pid = spans[-1].since, person.start_date, person.person_id
+    earlier = [(paths.ids(span.roles), span.since) for span in reversed(spans[:-1])]
+    records_of = completions.get
     for module in paths.modules(spans[-1].roles):
-        assigned = spans[-1].since
-        for span in reversed(spans[:-1]):  # how long has the module been on the path?
-            if module.id not in paths.ids(span.roles):
+        assigned = since
+        for ids, began in earlier:  # how long has the module been on the path?
+            if module.id not in ids:
                 break
-            assigned = span.since
-        assigned = max(assigned, person.start_date)
+            assigned = began
+        if assigned < start:
+            assigned = start
         item = due_item(
-            person,
-            module,
-            assigned,
-            completions.get((person.person_id, module.id), ()),
-            course,
-            first_seen,
-            as_of,
+            person, module, assigned, records_of((pid, module.id), ()), course, first_seen, as_of
         )
         if item is not None:
             items.append(item)
