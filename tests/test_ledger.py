@@ -162,3 +162,37 @@ def test_verify_rows_pure_detects_a_bad_prev_hash():
     )
     verdict = verify_rows([row])
     assert verdict.bad_seq == 1 and "prev_hash" in verdict.reason
+
+
+def test_answer_rows_follow_the_projection_rule_for_every_shape_of_choice():
+    """`verify` compares tuples from `answer_rows`; the writer stores `project`'s dicts. Both
+    must give `";".join(sorted(str(c) for c in selected))`, whatever the shape of `selected`."""
+    from builder.ledger.projections import ANSWER_COLUMNS, answer_rows, project
+
+    questions = [
+        {"id": "q1", "selected": ["b", "a"], "correct": True},
+        {"id": "q2", "selected": ["a"], "correct": False},
+        {"id": 3, "selected": [2, 10], "correct": 1},
+        {"id": "q4", "selected": "ba", "correct": 0},
+        {"id": "q5", "selected": None},
+        {"id": "q6"},
+        "not a question",
+        {"id": "q7", "selected": [["x"]], "correct": None},
+    ]
+    payload = {"kind": "attempt", "id": "a1", "person": "p1", "module": "m", "version": "2",
+               "content_sha256": "0" * 64, "score": 0.5, "passed": False,
+               "questions": questions}  # fmt: skip
+    rows = answer_rows(7, payload)
+    want = [
+        (7, str(q.get("id")), "m", 2, ";".join(sorted(str(c) for c in q.get("selected") or ())),
+         bool(q.get("correct")))
+        for q in questions
+        if isinstance(q, dict)
+    ]  # fmt: skip
+    assert rows == want
+    assert [r[4] for r in rows] == ["a;b", "a", "10;2", "a;b", "", "", "['x']"]
+    stored = [tuple(row.values()) for table, row in project(7, "t", payload)
+              if table == "attempt_answers"]  # fmt: skip
+    assert stored == rows
+    assert all(tuple(row) == ANSWER_COLUMNS for table, row in project(7, "t", payload)
+               if table == "attempt_answers")  # fmt: skip

@@ -75,33 +75,14 @@ def project(
     if kind == "attempt":
         yield (
             "attempts",
-            {
-                "seq": seq,
-                "attempt_id": payload["id"],
-                "person_id": person,
-                "module": payload["module"],
-                "version": payload["version"],
-                "content_sha256": payload["content_sha256"],
-                "score": payload["score"],
-                "passed": bool(payload["passed"]),
-                "started_at": payload.get("started_at"),
-                "recorded_at": recorded_at,
-            },
+            dict(zip(ATTEMPT_COLUMNS, attempt_row(seq, recorded_at, payload), strict=True)),
         )
         for row in project_answers(seq, payload):
             yield "attempt_answers", row
     elif kind == "ack":
         yield (
             "acknowledgements",
-            {
-                "seq": seq,
-                "ack_id": payload["id"],
-                "person_id": person,
-                "module": payload["module"],
-                "version": payload["version"],
-                "statement_sha256": payload["statement_sha256"],
-                "recorded_at": recorded_at,
-            },
+            dict(zip(ACK_COLUMNS, ack_row(seq, recorded_at, payload), strict=True)),
         )
     elif kind == "feedback":
         anonymous = bool(payload.get("anonymous"))
@@ -231,19 +212,70 @@ def project_assignment(
         )
 
 
+# The columns of the three projections a million-row ledger is mostly made of, in the order
+# of the tuples below: `records verify` compares these tuples with the stored rows directly
+# (no dict per row), and `project` makes its dicts from the same tuples, so the writer and
+# verify cannot disagree.
+ATTEMPT_COLUMNS = (
+    "seq", "attempt_id", "person_id", "module", "version", "content_sha256", "score", "passed",
+    "started_at", "recorded_at",
+)  # fmt: skip
+ACK_COLUMNS = (
+    "seq", "ack_id", "person_id", "module", "version", "statement_sha256", "recorded_at",
+)  # fmt: skip
+ANSWER_COLUMNS = ("seq", "question", "module", "version", "selected", "correct")
+
+
+def attempt_row(seq: int, recorded_at: str, payload: dict[str, Any]) -> tuple[Any, ...]:
+    """The `attempts` row of an attempt entry, as a tuple in ATTEMPT_COLUMNS order."""
+    return (
+        seq,
+        payload["id"],
+        payload.get("person"),
+        payload["module"],
+        payload["version"],
+        payload["content_sha256"],
+        payload["score"],
+        bool(payload["passed"]),
+        payload.get("started_at"),
+        recorded_at,
+    )
+
+
+def ack_row(seq: int, recorded_at: str, payload: dict[str, Any]) -> tuple[Any, ...]:
+    """The `acknowledgements` row of an ack entry, as a tuple in ACK_COLUMNS order."""
+    return (
+        seq,
+        payload["id"],
+        payload.get("person"),
+        payload["module"],
+        payload["version"],
+        payload["statement_sha256"],
+        recorded_at,
+    )
+
+
+def answer_rows(seq: int, payload: dict[str, Any]) -> list[tuple[Any, ...]]:
+    """The `attempt_answers` rows of an attempt entry (one per graded question), as tuples in
+    ANSWER_COLUMNS order; a question that is not an object has no row."""
+    questions = payload.get("questions")
+    if not questions:
+        return []
+    module = payload.get("module")
+    version = int(payload.get("version") or 0)
+    rows = []
+    for q in questions:
+        if not isinstance(q, dict):
+            continue
+        chosen = q.get("selected") or ()
+        if type(chosen) is list and len(chosen) == 1 and type(chosen[0]) is str:
+            selected = chosen[0]  # one choice: what the join of the sorted one would give
+        else:
+            selected = ";".join(sorted(map(str, chosen)))
+        rows.append((seq, str(q.get("id")), module, version, selected, bool(q.get("correct"))))
+    return rows
+
+
 def project_answers(seq: int, payload: dict[str, Any]) -> list[dict[str, Any]]:
     """The `attempt_answers` rows of an attempt entry: one per graded question."""
-    rows = []
-    for q in payload.get("questions") or ():
-        if isinstance(q, dict):
-            rows.append(
-                {
-                    "seq": seq,
-                    "question": str(q.get("id")),
-                    "module": payload.get("module"),
-                    "version": int(payload.get("version") or 0),
-                    "selected": ";".join(sorted(str(c) for c in q.get("selected") or ())),
-                    "correct": bool(q.get("correct")),
-                }
-            )
-    return rows
+    return [dict(zip(ANSWER_COLUMNS, row, strict=True)) for row in answer_rows(seq, payload)]

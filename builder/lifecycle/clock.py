@@ -38,7 +38,9 @@ class OrgClock:
     """Days in the organisation's zone. `today` is injectable for tests and as-of reports."""
 
     timezone: str = "UTC"
-    _days: dict[str, tuple[int, int]] = field(default_factory=dict, compare=False, repr=False)
+    _days: dict[str, tuple[int, int, dt.date]] = field(
+        default_factory=dict, compare=False, repr=False
+    )
 
     @cached_property
     def tz(self) -> ZoneInfo:
@@ -76,16 +78,17 @@ class OrgClock:
         key = recorded_at[:10]
         if len(recorded_at) < 16:
             return dt.date.fromisoformat(key)
-        offsets = self._days.get(key)
-        if offsets is None:
-            offsets = self._offsets(key)
-            self._days[key] = offsets
-        first, last = offsets
+        known = self._days.get(key)
+        if known is None:
+            first, last = self._offsets(key)
+            known = self._days[key] = (first, last, dt.date.fromisoformat(key))
+        first, last, base = known
+        if first == 0 and last == 0:  # UTC, or a zone at UTC that day: the UTC day
+            return base
         if first != last:
             moment = dt.datetime.strptime(recorded_at, UTC_FORMAT).replace(tzinfo=dt.UTC)
             return moment.astimezone(self.tz).date()
         minutes = int(recorded_at[11:13]) * 60 + int(recorded_at[14:16]) + first
-        base = dt.date.fromisoformat(key)
         if minutes < 0:
             return base - dt.timedelta(days=1)
         if minutes >= 1440:

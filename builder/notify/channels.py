@@ -19,14 +19,15 @@ import urllib.parse
 from dataclasses import dataclass
 from email.message import EmailMessage
 from email.utils import formataddr, make_msgid
-from typing import Protocol
-
-import aiosmtplib
-import httpx
+from typing import TYPE_CHECKING, Protocol
 
 from builder.errors import TrustPathError
 from builder.notify.plan import Message
 from builder.notify.templates import Rendered
+
+if TYPE_CHECKING:  # imported where used: a report that never sends need not load them
+    import aiosmtplib
+    import httpx
 
 SMTP_ENV = "TRUSTPATH_SMTP_URL"
 WEBHOOK_ENV = "TRUSTPATH_WEBHOOK_URL"
@@ -98,6 +99,8 @@ class SmtpChannel:
         self.client: aiosmtplib.SMTP | None = None
 
     def _client(self) -> aiosmtplib.SMTP:
+        import aiosmtplib
+
         s = self.settings
         return aiosmtplib.SMTP(
             hostname=s.host, port=s.port, username=s.username, password=s.password,
@@ -106,6 +109,8 @@ class SmtpChannel:
         )  # fmt: skip
 
     async def open(self) -> None:
+        import aiosmtplib
+
         client = self._client()
         try:
             await client.connect()
@@ -126,6 +131,8 @@ class SmtpChannel:
         return mail
 
     async def send(self, message: Message, rendered: Rendered) -> None:
+        import aiosmtplib
+
         if self.client is None or not self.client.is_connected:
             await self.open()
         assert self.client is not None
@@ -142,6 +149,8 @@ class SmtpChannel:
             raise SendFailed(f"the server refused the recipient: {refused}")
 
     async def close(self) -> None:
+        import aiosmtplib
+
         if self.client is not None and self.client.is_connected:
             try:
                 await self.client.quit()
@@ -175,6 +184,8 @@ class WebhookChannel:
         self.client: httpx.AsyncClient | None = None
 
     async def open(self) -> None:
+        import httpx
+
         self.client = httpx.AsyncClient(timeout=TIMEOUT, follow_redirects=False)
 
     @staticmethod
@@ -184,6 +195,8 @@ class WebhookChannel:
         return f"For {who}: {rendered.subject}\n\n{rendered.text.strip()}"
 
     async def send(self, message: Message, rendered: Rendered) -> None:
+        import httpx
+
         if self.client is None:
             await self.open()
         assert self.client is not None

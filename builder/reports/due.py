@@ -124,11 +124,13 @@ def due_table(
     else:
         chosen = (i for i in report.items if keep(i.person_id, i.email, i.department))
         excused = [e for e in report.excused if keep(e.person_id, e.email, e.department)]
-    items = sort_items(
-        i
-        for i in chosen
-        if (status is None or i.status == status) and (module is None or i.module == module)
-    )
+    if status is not None or module is not None:
+        chosen = (
+            i
+            for i in chosen
+            if (status is None or i.status == status) and (module is None or i.module == module)
+        )
+    items = sort_items(chosen)
     return DueTable(day, items, excused, people, module_titles(course), report.assignments)
 
 
