@@ -12,7 +12,9 @@ over HTTP:
   and learns what the response discloses: per-question right/wrong rules candidates in or
   out; a score alone is used one question at a time. It works on every quiz at once and
   waits only when every quiz it still needs is limited; the time it waits is simulated by an
-  injected clock (the service's `clock`), never slept.
+  injected clock (the service's `clock`), never slept. A 429 is still a request: it is
+  counted. A quiz limit (`attempt_limited`) stops that quiz until its `retry_at`; a rate
+  limit (`rate_limited`, per person and route) stops the whole route until its `retry_at`.
 - a learner who read each module: answers from the key, with one slip on the first attempt
   of every other quiz; after a fail they re-read the module (its `duration`) and try again.
 
@@ -21,14 +23,26 @@ against the first wave (50 requests, seconds: issue 11), the learner's attempts 
 limit ever stopped them. Last line: the summary. Targets (issue 11): >= 20x the requests and
 >= 3 days, while the learner passes every quiz in one or two attempts without meeting a limit.
 
-Usage: .venv/bin/python bench/key_extraction.py [--feedback score_only]
+The rate limiter (builder/web/ratelimit.py, the `limits` library) keeps its counters in
+`limits`' own time, `time.time()`. The bench points that one name, in `limits`' memory storage
+and in builder.web.ratelimit, at the simulated clock (`simulated_rate_limits`), so a 429 of
+the rate limiter is waited out in the same simulated time as one of the quiz limits. The
+service's code is untouched; the patch is checked when the bench starts (a 429's `retry_at`
+must lie in simulated time) and a wait that would not move the clock stops the bench with an
+error instead of spinning.
+
+Usage: .venv/bin/python bench/key_extraction.py [--feedback score_only] [--quizzes N]
+       [--rate-limit ROUTE.SCOPE=LIMITS ...]
 (`--feedback score_only` sets that key on every quiz, to show what the stricter disclosure
-costs an adversary; the default run changes nothing in the content.)
+costs an adversary; `--quizzes N` runs on the first N quizzes only, a smoke run;
+`--rate-limit attempts.person=2/minute` overrides one rate limit, as the `rate_limits`
+setting does; the default run changes nothing in the content or the settings.)
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import datetime as dt
 import itertools
 import json
@@ -37,12 +51,15 @@ import sys
 import tempfile
 import threading
 import time
+import types
 import uuid
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import httpx
+import limits.storage.memory as limits_memory
 import uvicorn
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -52,6 +69,7 @@ from builder.config import load_settings  # noqa: E402
 from builder.course.manifest import build_manifest, write_manifest  # noqa: E402
 from builder.curriculum.loader import load_curriculum  # noqa: E402
 from builder.curriculum.paths import build_paths  # noqa: E402
+from builder.web import ratelimit  # noqa: E402
 from builder.web.server import ServeConfig, build_app  # noqa: E402
 
 FIRST_WAVE_REQUESTS = 50
@@ -66,6 +84,36 @@ class Clock:
 
     def __call__(self) -> dt.datetime:
         return self.now
+
+
+@contextlib.contextmanager
+def simulated_rate_limits(clock: Clock) -> Iterator[None]:
+    """Make the rate limiter count in the bench's simulated time while the block runs.
+
+    `limits`' memory storage and builder.web.ratelimit read the wall clock as `time.time()`;
+    the name `time` in those two modules is pointed at a stand-in whose `time()` is the
+    simulated clock (POSIX seconds) and whose `monotonic()` is the real one (the storage's
+    sweep interval). Patched in the bench only, rather than giving the limiter a clock
+    parameter: `limits` has no clock hook, so a production parameter would mean
+    re-implementing its storage, and the service's code stays exactly what `trustpath serve`
+    runs. Raises SystemExit when a module no longer reads time that way (a newer `limits`):
+    the bench must then be updated rather than silently measure in real time.
+    """
+    modules = (limits_memory, ratelimit)
+    for module in modules:
+        if getattr(module, "time", None) is not time:
+            raise SystemExit(
+                f"bench: {module.__name__} no longer reads the clock as `time.time()`; "
+                "update simulated_rate_limits in bench/key_extraction.py"
+            )
+    stand_in = types.SimpleNamespace(time=lambda: clock.now.timestamp(), monotonic=time.monotonic)
+    for module in modules:
+        module.time = stand_in  # type: ignore[attr-defined]
+    try:
+        yield
+    finally:
+        for module in modules:
+            module.time = time  # type: ignore[attr-defined]
 
 
 def free_port() -> int:
@@ -176,18 +224,52 @@ def adversary_answers(state: QuizState, drawn: list[str]) -> dict[str, tuple[str
     return answers
 
 
-def run_adversary(client: httpx.Client, clock: Clock, manifest: dict[str, Any]) -> list[QuizState]:
+@dataclass
+class Refusals:
+    """The 429s the adversary met (each also counted as a request of its quiz)."""
+
+    quiz_limits: int = 0  # attempt_limited: max attempts per window, cooldown after a fail
+    rate_limits: int = 0  # rate_limited: the per-person rate limiter
+
+
+def run_adversary(
+    client: httpx.Client, clock: Clock, manifest: dict[str, Any], quizzes_wanted: int | None
+) -> tuple[list[QuizState], Refusals]:
+    """Record a pass on every quiz (the first `quizzes_wanted`, or all) without the content.
+
+    Returns each quiz's state and the 429s met. Raises RuntimeError when every quiz left is
+    limited and no limit ends after the simulated now (a clock the limiter does not follow).
+    """
     who = {"X-TrustPath-User": "adversary@example.com"}
     quizzes = [public_view(m) for m in manifest["modules"].values() if m.get("quiz")]
+    quizzes = quizzes[:quizzes_wanted] if quizzes_wanted else quizzes
+    paused: dict[str, dt.datetime] = {}  # rate-limited route -> until (holds for every quiz)
+    refusals = Refusals()
+
+    def ready_at(s: QuizState) -> dt.datetime:
+        return max([s.retry_at or clock.now, *paused.values()])
+
+    def refused(s: QuizState, route: str, r: httpx.Response) -> bool:
+        if r.status_code != 429:
+            return False
+        error = r.json()["error"]
+        until = when(error["details"]["retry_at"])
+        if error["code"] == "rate_limited":
+            refusals.rate_limits += 1
+            paused[route] = until
+        else:
+            refusals.quiz_limits += 1
+            s.retry_at = until
+        return True
+
     while any(s.passed_at is None for s in quizzes):
         progressed = False
         for s in quizzes:
-            if s.passed_at is not None or (s.retry_at and clock.now < s.retry_at):
+            if s.passed_at is not None or ready_at(s) > clock.now:
                 continue
             s.requests += 1
             r = client.get(f"/api/quiz/{s.module}/draw", headers=who)
-            if r.status_code == 429:
-                s.retry_at = when(r.json()["error"]["details"]["retry_at"])
+            if refused(s, "draws", r):
                 continue
             r.raise_for_status()
             draw = r.json()
@@ -201,8 +283,7 @@ def run_adversary(client: httpx.Client, clock: Clock, manifest: dict[str, Any]) 
             }
             s.requests += 1
             r = client.post("/api/attempts", json=body, headers=who)
-            if r.status_code == 429:
-                s.retry_at = when(r.json()["error"]["details"]["retry_at"])
+            if refused(s, "attempts", r):
                 continue
             if r.status_code != 201:
                 raise RuntimeError(f"{s.module}: {r.status_code} {r.text}")
@@ -214,21 +295,25 @@ def run_adversary(client: httpx.Client, clock: Clock, manifest: dict[str, Any]) 
             else:
                 learn(s, sent, out)
         if not progressed:  # every quiz left is limited: wait for the first to open
-            waiting = [s.retry_at for s in quizzes if s.passed_at is None and s.retry_at]
-            clock.now = max(clock.now, min(waiting)) if waiting else clock.now
-    return quizzes
+            wake = min(ready_at(s) for s in quizzes if s.passed_at is None)
+            if wake <= clock.now:
+                raise RuntimeError(
+                    f"every quiz left is limited, yet no limit ends after the simulated now "
+                    f"{clock.now.isoformat()}: the limits do not follow the simulated clock"
+                )
+            clock.now = wake
+    return quizzes, refusals
 
 
 def run_learner(
-    client: httpx.Client, clock: Clock, manifest: dict[str, Any]
+    client: httpx.Client, clock: Clock, manifest: dict[str, Any], quizzes_wanted: int | None
 ) -> tuple[dict[str, int], int]:
-    """(attempts per quiz, times a limit stopped the learner)."""
+    """(attempts per quiz, times a limit stopped the learner: any 429)."""
     attempts: dict[str, int] = {}
     limited = 0
     slip = itertools.cycle([True, False])
-    for module in manifest["modules"].values():
-        if not module.get("quiz"):
-            continue
+    modules = [m for m in manifest["modules"].values() if m.get("quiz")]
+    for module in modules[:quizzes_wanted] if quizzes_wanted else modules:
         who = {"X-TrustPath-User": f"learner-{module['id']}@example.com"}
         key = {q["id"]: q["correct"] for q in module["quiz"]["questions"]}
         slips = next(slip)
@@ -261,16 +346,48 @@ def run_learner(
     return attempts, limited
 
 
+def rate_limit_option(text: str) -> tuple[str, str, str]:
+    """`ROUTE.SCOPE=LIMITS` (`attempts.person=2/minute`) as (route, scope, limits)."""
+    name, sep, limits = text.partition("=")
+    route, dot, scope = name.partition(".")
+    if not sep or not dot or not limits:
+        raise argparse.ArgumentTypeError(f"expected ROUTE.SCOPE=LIMITS, got '{text}'")
+    return route, scope, limits
+
+
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser = argparse.ArgumentParser(
+        description=__doc__.split("\n\n")[0],
+        epilog="Example: .venv/bin/python bench/key_extraction.py --quizzes 2",
+    )
     parser.add_argument("--feedback", choices=["per_question", "score_only"], default=None)
+    parser.add_argument(
+        "--quizzes", type=int, default=None, metavar="N", help="the first N quizzes only (smoke)"
+    )
+    parser.add_argument(
+        "--rate-limit",
+        type=rate_limit_option,
+        action="append",
+        default=[],
+        metavar="ROUTE.SCOPE=LIMITS",
+        help="override one rate limit, e.g. attempts.person=2/minute (repeatable)",
+    )
     args = parser.parse_args()
+    rate_limits: dict[str, dict[str, str]] = {}
+    for route, scope, limits in args.rate_limit:
+        rate_limits.setdefault(route, {})[scope] = limits
+    try:
+        ratelimit.parse_rate_limits(rate_limits)
+    except ratelimit.RateLimitConfigError as exc:
+        parser.error(str(exc))
     with tempfile.TemporaryDirectory(prefix="trustpath-keybench-") as tmp:
         work = Path(tmp)
         manifest_path = starter_manifest(work / "state", args.feedback)
         manifest = json.loads(manifest_path.read_text("utf-8"))
         config = ServeConfig(
-            database_url=f"sqlite:///{work / 'records.db'}", manifest_path=str(manifest_path)
+            database_url=f"sqlite:///{work / 'records.db'}",
+            manifest_path=str(manifest_path),
+            rate_limits=rate_limits,
         )
         app = build_app(config)
         clock = Clock()
@@ -280,19 +397,20 @@ def main() -> None:
             uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning")
         )
         thread = threading.Thread(target=server.run, daemon=True)
-        thread.start()
-        while not server.started:
-            time.sleep(0.02)
-        try:
-            with httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=30) as client:
-                began = time.monotonic()
-                quizzes = run_adversary(client, clock, manifest)
-                elapsed = time.monotonic() - began
-                adversary_days = (clock.now - START).total_seconds() / 86400
-                learner, limited = run_learner(client, clock, manifest)
-        finally:
-            server.should_exit = True
-            thread.join(timeout=5)
+        with simulated_rate_limits(clock):
+            thread.start()
+            while not server.started:
+                time.sleep(0.02)
+            try:
+                with httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=30) as client:
+                    began = time.monotonic()
+                    quizzes, refusals = run_adversary(client, clock, manifest, args.quizzes)
+                    elapsed = time.monotonic() - began
+                    adversary_days = (clock.now - START).total_seconds() / 86400
+                    learner, limited = run_learner(client, clock, manifest, args.quizzes)
+            finally:
+                server.should_exit = True
+                thread.join(timeout=5)
     print(f"{'quiz':38} {'questions':>9} {'attempts':>8} {'requests':>8} {'passed on day':>13}")
     for s in sorted(quizzes, key=lambda s: s.passed_at or START):
         day = ((s.passed_at or START) - START).total_seconds() / 86400
@@ -301,7 +419,9 @@ def main() -> None:
     print(
         f"adversary: {len(quizzes)} quizzes passed without the content in {requests} requests "
         f"({requests / FIRST_WAVE_REQUESTS:.1f}x the first wave's {FIRST_WAVE_REQUESTS}) and "
-        f"{adversary_days:.2f} simulated days (first wave: seconds); {elapsed:.1f} s of real time"
+        f"{adversary_days:.2f} simulated days (first wave: seconds); {elapsed:.1f} s of real time; "
+        f"429s counted among the requests: {refusals.quiz_limits} by the quiz limits, "
+        f"{refusals.rate_limits} by the rate limiter"
     )
     counts = sorted(learner.values())
     print(
@@ -315,12 +435,16 @@ def main() -> None:
         and counts[-1] <= 2
         and limited == 0
     )
-    label = "feedback " + args.feedback if args.feedback else "defaults"
+    label = ", ".join(
+        [f"feedback {args.feedback}"] * bool(args.feedback)
+        + [f"first {args.quizzes} quizzes"] * bool(args.quizzes)
+        + [f"rate limits {rate_limits}"] * bool(rate_limits)
+    )
     print(
-        f"summary ({label}): requests {requests} ({requests / FIRST_WAVE_REQUESTS:.1f}x, "
-        f"target >= 20x), simulated days {adversary_days:.2f} (target >= 3), learner max "
-        f"attempts {counts[-1]} (target <= 2), learner limited {limited} (target 0): "
-        + ("targets met" if ok else "targets NOT met")
+        f"summary ({label or 'defaults'}): requests {requests} "
+        f"({requests / FIRST_WAVE_REQUESTS:.1f}x, target >= 20x), simulated days "
+        f"{adversary_days:.2f} (target >= 3), learner max attempts {counts[-1]} (target <= 2), "
+        f"learner limited {limited} (target 0): " + ("targets met" if ok else "targets NOT met")
     )
 
 
