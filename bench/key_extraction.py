@@ -189,6 +189,12 @@ def learn(state: QuizState, sent: dict[str, tuple[str, ...]], out: dict[str, Any
                 state.known[q] = guess
             elif guess in state.candidates[q]:
                 state.candidates[q].remove(guess)
+            if len(state.candidates[q]) == 1:
+                state.known[q] = state.candidates[q][0]
+        # the next attempt changes every open question at once: no baseline, no probe
+        state.baseline.clear()
+        state.last_score = None
+        state.probe = None
         return
     score = float(out["score"])  # the score alone: change one question per attempt
     if state.probe is not None and state.last_score is not None:

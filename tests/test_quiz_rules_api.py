@@ -248,15 +248,22 @@ def by_id(out: dict[str, Any]) -> dict[str, dict[str, Any]]:
 
 
 def test_disclosure_follows_one_rule(database_url: str):
-    failing = {"q1": ["a"], "q2": ["x"]}
+    failing = {"q1": ["a"], "q2": ["x"]}  # 0 of 5: far from the pass mark (80: 4 of 5)
+    near = {**RIGHT, "q1": ["a"], "q2": ["x"]}  # 3 of 5: one right answer short of a pass
     with serving(database_url) as (c, clock):
-        # per_question (default), reveal after_pass, failed: results and explanations, no key
+        # per_question (default), reveal after_pass, far miss: the score and pass/fail only
         out = _result(c, "phishing", failing)
-        assert out["passed"] is False and len(out["questions"]) == 5
+        assert (out["passed"], out["questions"], out["score_percent"]) == (False, [], 0)
+        clock.advance(minutes=5)  # the cooldown after that fail
+        # near miss: results and explanations, no key
+        out = _result(c, "phishing", near)
+        assert out["passed"] is False and out["score_percent"] == 60
+        assert len(out["questions"]) == 5
+        assert [q["correct"] for q in out["questions"] if q["id"] in ("q1", "q2")] == [False] * 2
         assert by_id(out)["q1"]["explain"] == "why q1"
         assert by_id(out)["q1"]["feedback"] == [{"choice": "a", "text": "a is the lure"}]
         assert not any("correct_choices" in q for q in out["questions"])
-        # reveal always: the key even before a pass
+        # reveal always: the results and the key even before a pass, even far from it
         out = _result(c, "open-book", failing)
         assert by_id(out)["q1"]["correct_choices"] == ["b"]
         # reveal never: the score and pass/fail only, even after a pass
@@ -265,8 +272,8 @@ def test_disclosure_follows_one_rule(database_url: str):
             clock.advance(minutes=5)
             assert out["questions"] == [] and "score" in out and "passed" in out
         # score_only: nothing per question before a pass, everything after it
-        out = _result(c, "quiet", failing)
-        assert (out["passed"], out["questions"], out["score_percent"]) == (False, [], 0)
+        out = _result(c, "quiet", near)
+        assert (out["passed"], out["questions"], out["score_percent"]) == (False, [], 60)
         clock.advance(minutes=5)  # the cooldown after that fail
         out = _result(c, "quiet", RIGHT)
         assert out["passed"] is True and by_id(out)["q1"]["correct_choices"] == ["b"]
