@@ -46,6 +46,7 @@ import contextlib
 import datetime as dt
 import itertools
 import json
+import os
 import socket
 import sys
 import tempfile
@@ -446,9 +447,12 @@ def main() -> None:
         + [f"first {args.quizzes} quizzes"] * bool(args.quizzes)
         + [f"rate limits {rate_limits}"] * bool(rate_limits)
     )
+    refused = refusals.quiz_limits + refusals.rate_limits
+    load = ", ".join(f"{x:.2f}" for x in os.getloadavg())
     print(
-        f"summary ({label or 'defaults'}): requests {requests} "
-        f"({requests / FIRST_WAVE_REQUESTS:.1f}x, target >= 20x), simulated days "
+        f"summary ({label or 'defaults'}; load average {load}): requests {requests} "
+        f"({requests / FIRST_WAVE_REQUESTS:.1f}x, target >= 20x; {refused} of them 429s, "
+        f"{requests - refused} answered), simulated days "
         f"{adversary_days:.2f} (target >= 3), learner max attempts {counts[-1]} (target <= 2), "
         f"learner limited {limited} (target 0): " + ("targets met" if ok else "targets NOT met")
     )
