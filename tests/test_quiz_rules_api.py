@@ -58,6 +58,7 @@ def serving(url: str) -> Iterator[tuple[AppClient, Clock]]:
     try:
         with app_client(create_app(service)) as c:
             c.baseline = c.get("/api/health").json()["ledger"]["seq"]  # publications at start
+            c.service = service
             yield c, clock
     finally:
         service.store.close()
@@ -277,3 +278,28 @@ def test_disclosure_follows_one_rule(database_url: str):
         clock.advance(minutes=5)  # the cooldown after that fail
         out = _result(c, "quiet", RIGHT)
         assert out["passed"] is True and by_id(out)["q1"]["correct_choices"] == ["b"]
+
+
+def test_a_replay_after_the_content_changed_follows_the_disclosure_rule(database_url: str):
+    # A republished module (new content) answers replays of older attempts without
+    # explanations; their right/wrong flags still follow the one rule: none for a far miss.
+    far = attempt("phishing", {"q1": ["a"], "q2": ["x"]})
+    near = attempt("phishing", {**RIGHT, "q1": ["a"], "q2": ["x"]})
+    with serving(database_url) as (c, clock):
+        sent, answers = [], []
+        for body in (far, near):
+            sent.append({**body, "draw": get_draw(c, ANN)["draw"]})
+            r = post(c, sent[-1])
+            assert r.status_code == 201, r.text
+            answers.append(r.json())
+            clock.advance(minutes=5)
+        assert answers[0]["questions"] == [] and len(answers[1]["questions"]) == 5
+        c.service.manifest["modules"]["phishing"]["content_sha256"] = "0" * 64  # republished
+        first, second = (post(c, body) for body in sent)
+        assert first.status_code == 200 and first.json()["questions"] == []
+        assert second.status_code == 200
+        flags = [(q["id"], q["correct"], q["explain"]) for q in second.json()["questions"]]
+        assert sorted(flags) == [
+            ("q1", False, None), ("q2", False, None), ("q3", True, None),
+            ("q4", True, None), ("q5", True, None),
+        ]  # fmt: skip
