@@ -306,6 +306,42 @@ def test_a_draw_of_one_shows_one_question(page: playwright_api.Page, site: Site)
         del quiz["draw"]
 
 
+def test_a_far_miss_shows_the_score_only_and_a_near_miss_which_question(
+    page: playwright_api.Page, site: Site
+) -> None:
+    quiz = site.service.manifest["modules"]["intro"]["quiz"]
+    quiz["pass_mark"] = 100  # as if the author had written `pass_mark: 100`: 1 of 2 is near
+    try:
+        for email, true_false, says in (
+            ("far-miss@example.com", "True", "You scored 0% (pass mark 100%): not passed yet. "
+             "Read the module again and try again."),
+            ("near-miss@example.com", "False", "You scored 50% (1 of 2 correct; pass mark "
+             "100%): not passed yet. Review the explanations and try again."),
+        ):  # fmt: skip
+            sign_in(page, site, email)
+            page.goto(site.url + "basics/intro/")
+            drawn(page)
+            page.get_by_label("Reply to the sender").check()
+            page.get_by_label(true_false, exact=True).check()
+            page.get_by_role("button", name="Submit answers").click()
+            result = page.locator(".trustpath-quiz-result")
+            playwright_api.expect(result).to_have_text(says)
+            verdicts = page.locator(".trustpath-verdict")
+            if email.startswith("far"):
+                playwright_api.expect(verdicts).to_have_count(0)
+                assert page.locator(".trustpath-question.is-wrong").count() == 0
+            else:
+                playwright_api.expect(verdicts).to_have_count(2)
+                playwright_api.expect(page.locator("#tp-q1-result")).to_contain_text(
+                    "EXPLAIN-ZQX-REPORT-9902"
+                )
+                assert page.locator(".trustpath-question.is-wrong").count() == 1
+                assert "Correct answer" not in page.locator(".trustpath-quiz").inner_text()
+            page.evaluate("localStorage.clear()")
+    finally:
+        quiz["pass_mark"] = 50
+
+
 def test_a_limited_attempt_shows_when_to_try_again(page: playwright_api.Page, site: Site) -> None:
     sign_in(page, site, "limited@example.com")
     page.goto(site.url + "basics/second/")
