@@ -10,7 +10,9 @@ over HTTP:
   keeps the candidates still possible for each question (a choice, or for a multiple-answer
   question a non-empty set of choices, smallest sets first), answers with the first of each,
   and learns what the response discloses: per-question right/wrong rules candidates in or
-  out; a score alone is used one question at a time. It works on every quiz at once and
+  out (a question with one candidate left is known); a score alone is used one question at a
+  time (under the near-miss rule it climbs by the score until the flags come). It works on
+  every quiz at once and
   waits only when every quiz it still needs is limited; the time it waits is simulated by an
   injected clock (the service's `clock`), never slept. A 429 is still a request: it is
   counted. A quiz limit (`attempt_limited`) stops that quiz until its `retry_at`; a rate
@@ -27,9 +29,9 @@ The rate limiter (builder/web/ratelimit.py, the `limits` library) keeps its coun
 `limits`' own time, `time.time()`. The bench points that one name, in `limits`' memory storage
 and in builder.web.ratelimit, at the simulated clock (`simulated_rate_limits`), so a 429 of
 the rate limiter is waited out in the same simulated time as one of the quiz limits. The
-service's code is untouched; the patch is checked when the bench starts (a 429's `retry_at`
-must lie in simulated time) and a wait that would not move the clock stops the bench with an
-error instead of spinning.
+service's code is untouched. The bench refuses to start when either module no longer reads
+the clock that way, and a wait that would not move the simulated clock (a limit still counted
+in real time) stops it with an error instead of spinning.
 
 Usage: .venv/bin/python bench/key_extraction.py [--feedback score_only] [--quizzes N]
        [--rate-limit ROUTE.SCOPE=LIMITS ...]
