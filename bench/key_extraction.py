@@ -12,10 +12,9 @@ over HTTP:
   and learns what the response discloses: per-question right/wrong rules candidates in or
   out (a question with one candidate left is known); a score alone is used one question at a
   time (under the near-miss rule it climbs by the score until the flags come). It works on
-  every quiz at once and
-  waits only when every quiz it still needs is limited; the time it waits is simulated by an
-  injected clock (the service's `clock`), never slept. A 429 is still a request: it is
-  counted. A quiz limit (`attempt_limited`) stops that quiz until its `retry_at`; a rate
+  every quiz at once and waits only when every quiz it still needs is limited; the time it
+  waits is simulated by an injected clock (the service's `clock`), never slept. A 429 is
+  still a request: it is counted. A quiz limit (`attempt_limited`) stops that quiz until its `retry_at`; a rate
   limit (`rate_limited`, per person and route) stops the whole route until its `retry_at`.
 - a learner who read each module: answers from the key, with one slip on the first attempt
   of every other quiz; after a fail they re-read the module (its `duration`) and try again.
