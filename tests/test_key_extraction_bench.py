@@ -99,3 +99,14 @@ def test_a_bad_rate_limit_option_is_a_usage_error():
     )
     assert run.returncode == 2
     assert "unknown route 'nowhere'" in run.stderr and "Traceback" not in run.stderr
+
+
+def test_under_the_defaults_the_issue_11_targets_hold():
+    # The acceptance of issue 11 on the starter curriculum as shipped: >= 20x the first wave's
+    # 50 requests, >= 3 simulated days, the reading learner in one or two attempts, never limited.
+    run = subprocess.run(
+        [sys.executable, str(BENCH)], capture_output=True, text=True, timeout=300, cwd=ROOT
+    )
+    assert run.returncode == 0, run.stderr
+    summary = run.stdout.splitlines()[-1]
+    assert summary.startswith("summary (defaults;") and summary.endswith("targets met"), summary
