@@ -14,8 +14,9 @@ over HTTP:
   time (under the near-miss rule it climbs by the score until the flags come). It works on
   every quiz at once and waits only when every quiz it still needs is limited; the time it
   waits is simulated by an injected clock (the service's `clock`), never slept. A 429 is
-  still a request: it is counted. A quiz limit (`attempt_limited`) stops that quiz until its `retry_at`; a rate
-  limit (`rate_limited`, per person and route) stops the whole route until its `retry_at`.
+  still a request: it is counted. A quiz limit (`attempt_limit`) stops that quiz until its
+  `retry_at`; a rate limit (`rate_limited`, per person and route) stops the whole route until
+  its `retry_at`.
 - a learner who read each module: answers from the key, with one slip on the first attempt
   of every other quiz; after a fail they re-read the module (its `duration`) and try again.
 
@@ -236,7 +237,7 @@ def adversary_answers(state: QuizState, drawn: list[str]) -> dict[str, tuple[str
 class Refusals:
     """The 429s the adversary met (each also counted as a request of its quiz)."""
 
-    quiz_limits: int = 0  # attempt_limited: max attempts per window, cooldown after a fail
+    quiz_limits: int = 0  # attempt_limit: max attempts per window, cooldown after a fail
     rate_limits: int = 0  # rate_limited: the per-person rate limiter
 
 
@@ -313,12 +314,22 @@ def run_adversary(
     return quizzes, refusals
 
 
+@dataclass
+class LearnerRun:
+    """The reading learner's attempts per quiz, the 429s they met, and their failed attempts
+    (slips) with how many of those were told which question was wrong."""
+
+    attempts: dict[str, int] = field(default_factory=dict)
+    limited: int = 0
+    slips: int = 0
+    slips_explained: int = 0
+
+
 def run_learner(
     client: httpx.Client, clock: Clock, manifest: dict[str, Any], quizzes_wanted: int | None
-) -> tuple[dict[str, int], int]:
-    """(attempts per quiz, times a limit stopped the learner: any 429)."""
-    attempts: dict[str, int] = {}
-    limited = 0
+) -> LearnerRun:
+    """A learner who read each module answers its quiz (see the module docstring)."""
+    run = LearnerRun()
     slip = itertools.cycle([True, False])
     modules = [m for m in manifest["modules"].values() if m.get("quiz")]
     for module in modules[:quizzes_wanted] if quizzes_wanted else modules:
@@ -328,7 +339,7 @@ def run_learner(
         for n in range(1, 4):
             r = client.get(f"/api/quiz/{module['id']}/draw", headers=who)
             if r.status_code == 429:
-                limited += 1
+                run.limited += 1
                 break
             draw = r.json()
             answers = {q: list(key[q]) for q in draw["questions"]}
@@ -345,13 +356,16 @@ def run_learner(
             }
             r = client.post("/api/attempts", json=body, headers=who)
             if r.status_code == 429:
-                limited += 1
+                run.limited += 1
                 break
-            attempts[module["id"]] = n
-            if r.json()["passed"]:
+            run.attempts[module["id"]] = n
+            out = r.json()
+            if out["passed"]:
                 break
+            run.slips += 1
+            run.slips_explained += any(not q["correct"] for q in out["questions"])
             clock.now += dt.timedelta(minutes=int(module.get("duration") or 10))  # re-reads
-    return attempts, limited
+    return run
 
 
 def rate_limit_option(text: str) -> tuple[str, str, str]:
@@ -415,7 +429,7 @@ def main() -> None:
                     quizzes, refusals = run_adversary(client, clock, manifest, args.quizzes)
                     elapsed = time.monotonic() - began
                     adversary_days = (clock.now - START).total_seconds() / 86400
-                    learner, limited = run_learner(client, clock, manifest, args.quizzes)
+                    learner = run_learner(client, clock, manifest, args.quizzes)
             finally:
                 server.should_exit = True
                 thread.join(timeout=5)
@@ -431,11 +445,13 @@ def main() -> None:
         f"429s counted among the requests: {refusals.quiz_limits} by the quiz limits, "
         f"{refusals.rate_limits} by the rate limiter"
     )
-    counts = sorted(learner.values())
+    counts = sorted(learner.attempts.values())
+    limited = learner.limited
     print(
         f"learner who read the modules: {len(counts)} quizzes, attempts per quiz "
         f"{counts[0]}-{counts[-1]} ({sum(1 for c in counts if c == 1)} in one, "
-        f"{sum(1 for c in counts if c == 2)} in two), stopped by a limit {limited} times"
+        f"{sum(1 for c in counts if c == 2)} in two), stopped by a limit {limited} times; "
+        f"after {learner.slips} slips, told which question in {learner.slips_explained}"
     )
     ok = (
         requests >= 20 * FIRST_WAVE_REQUESTS
