@@ -70,12 +70,14 @@ sys.path.insert(0, str(ROOT))
 
 from builder.config import load_settings  # noqa: E402
 from builder.course.manifest import build_manifest, write_manifest  # noqa: E402
+from builder.course.quizrules import PastAttempt, QuizPolicy, policy_of, retry_at  # noqa: E402
 from builder.curriculum.loader import load_curriculum  # noqa: E402
 from builder.curriculum.paths import build_paths  # noqa: E402
 from builder.web import ratelimit  # noqa: E402
 from builder.web.server import ServeConfig, build_app  # noqa: E402
 
 FIRST_WAVE_REQUESTS = 50
+ISOLATE = os.environ.get('KB_ISOLATE', '1') == '1'
 START = dt.datetime(2026, 3, 2, 9, 0, tzinfo=dt.UTC)
 
 
@@ -144,28 +146,57 @@ def when(text: str) -> dt.datetime:
     return dt.datetime.fromisoformat(text.replace("Z", "+00:00"))
 
 
+Pair = tuple[str, tuple[str, ...]]  # (question id, the answer guessed for it)
+
+
 @dataclass
 class QuizState:
-    """What the adversary knows about one quiz."""
+    """What the adversary knows about one quiz: its published rules, the answers still possible
+    per question (`candidates`; one left: known), and the score equations of its attempts."""
 
     module: str
     version: int
+    policy: QuizPolicy
     candidates: dict[str, list[tuple[str, ...]]]
     known: dict[str, tuple[str, ...]] = field(default_factory=dict)
-    baseline: dict[str, tuple[str, ...]] = field(default_factory=dict)  # known wrong answers
+    ruled_out: dict[str, list[tuple[str, ...]]] = field(default_factory=dict)
+    # (the undecided guesses of an attempt, how many of them were right)
+    equations: list[tuple[frozenset[Pair], int]] = field(default_factory=list)
+    sent: set[frozenset[Pair]] = field(default_factory=set)
+    history: list[PastAttempt] = field(default_factory=list)  # graded attempts, oldest first
+    refused_until: dt.datetime | None = None  # from a 429 it did not foresee
     requests: int = 0
     attempts: int = 0
     passed_at: dt.datetime | None = None
-    retry_at: dt.datetime | None = None
-    last_score: float | None = None
-    probe: tuple[str, tuple[str, ...], tuple[str, ...]] | None = None  # q, old, new guesses
 
-    def guess(self, question: str) -> tuple[str, ...]:
-        return self.known.get(question) or self.candidates[question][0]
+    def status(self, pair: Pair) -> bool | None:
+        """True: the right answer; False: ruled out; None: still open."""
+        q, guess = pair
+        if guess not in self.candidates[q]:
+            return False
+        return True if self.known.get(q) == guess else None
+
+    def settle(self, q: str, guess: tuple[str, ...], right: bool) -> None:
+        if right:
+            self.candidates[q] = [guess]
+        elif guess in self.candidates[q]:
+            self.candidates[q].remove(guess)
+            self.ruled_out.setdefault(q, []).append(guess)
+        if not self.candidates[q]:
+            raise RuntimeError(f"{self.module}: {q} has no answer left (an inference bug)")
+        if len(self.candidates[q]) == 1:
+            self.known[q] = self.candidates[q][0]
+
+    def ready_at(self, now: dt.datetime) -> dt.datetime:
+        """When the published quiz rules let the next attempt in (`retry_at`, the service's
+        own rule), or a 429's `retry_at` when one came anyway."""
+        recent = self.history[-max(self.policy.max_attempts, 1) :]
+        return max([now, retry_at(self.policy, recent, now) or now, self.refused_until or now])
 
 
 def public_view(module: dict[str, Any]) -> QuizState:
-    """What the page shows of a quiz: ids and types, never which choice is right."""
+    """What the page and the published rules show of a quiz: ids and types, the draw, attempt
+    limits and feedback rule (`policy_of` reads only those keys), never which choice is right."""
     candidates: dict[str, list[tuple[str, ...]]] = {}
     for q in module["quiz"]["questions"]:
         ids = [c["id"] for c in q["choices"]]
@@ -177,60 +208,146 @@ def public_view(module: dict[str, Any]) -> QuizState:
             ]
         else:
             candidates[q["id"]] = [(c,) for c in ids]
-    return QuizState(module["id"], module["version"], candidates)
+    return QuizState(module["id"], module["version"], policy_of(module["quiz"]), candidates)
+
+
+def solve(state: QuizState) -> None:
+    """Draw every conclusion the score equations allow, until none is left.
+
+    Each equation says how many of an attempt's undecided guesses were right. Settled guesses
+    are taken out; an equation with none right rules all its guesses out, one with all right
+    makes them known; an equation inside another leaves their difference; two equations that
+    differ in one question's guess alone tell which of the two (if either) is right.
+    """
+    changed = True
+    while changed:
+        changed = False
+        reduced: dict[frozenset[Pair], int] = {}
+        for pairs, right in state.equations:
+            open_pairs = set()
+            for pair in pairs:
+                status = state.status(pair)
+                if status is None:
+                    open_pairs.add(pair)
+                else:
+                    right -= status
+            if not open_pairs:
+                continue
+            if right == 0 or right == len(open_pairs):
+                for q, guess in open_pairs:
+                    state.settle(q, guess, right > 0)
+                changed = True
+                continue
+            reduced[frozenset(open_pairs)] = right
+        items = list(reduced.items())
+        for a, ka in items:
+            for b, kb in items:
+                if a < b and (b - a) not in reduced:
+                    reduced[b - a] = kb - ka
+                    changed = True
+                elif len(a - b) == 1 and len(b - a) == 1:
+                    (qa, ga), (qb, gb) = next(iter(a - b)), next(iter(b - a))
+                    if qa == qb and kb != ka:  # one of the two is right: the higher score's
+                        state.settle(qa, ga if ka > kb else gb, True)
+                        changed = True
+                    elif qa == qb:  # the same score: neither is right
+                        state.settle(qa, ga, False)
+                        state.settle(qa, gb, False)
+                        changed = True
+        state.equations = list(reduced.items())
 
 
 def learn(state: QuizState, sent: dict[str, tuple[str, ...]], out: dict[str, Any]) -> None:
-    """Narrow the candidates from what the response disclosed."""
+    """Narrow the candidates from what the response disclosed: per-question results settle
+    each question; a score alone becomes an equation over the attempt's undecided guesses."""
     results = out.get("questions") or []
-    if results:  # per-question right/wrong
-        for r in results:
-            q, guess = r["id"], sent[r["id"]]
-            if r.get("correct_choices"):
-                state.known[q] = tuple(sorted(r["correct_choices"]))
-            elif r["correct"]:
-                state.known[q] = guess
-            elif guess in state.candidates[q]:
-                state.candidates[q].remove(guess)
-            if len(state.candidates[q]) == 1:
-                state.known[q] = state.candidates[q][0]
-        # the next attempt changes every open question at once: no baseline, no probe
-        state.baseline.clear()
-        state.last_score = None
-        state.probe = None
-        return
-    score = float(out["score"])  # the score alone: change one question per attempt
-    if state.probe is not None and state.last_score is not None:
-        q, old, new = state.probe
-        if score > state.last_score:  # the new guess is right, the old one was wrong
-            state.known[q] = new
-            state.last_score = score
-        elif score < state.last_score:  # the old guess was right (the baseline stands)
-            state.known[q] = old
-        else:  # both wrong: keep the old one as q's known-wrong baseline
-            for wrong in (old, new):
-                if wrong in state.candidates[q]:
-                    state.candidates[q].remove(wrong)
-            state.baseline[q] = old
-            if len(state.candidates[q]) == 1:
-                state.known[q] = state.candidates[q][0]
-                state.last_score = None  # the baseline changed: measure it again
-    else:
-        state.last_score = score
-    state.probe = None
+    for r in results:  # per-question right/wrong (a near miss under per_question)
+        q = r["id"]
+        if r.get("correct_choices"):
+            state.settle(q, tuple(sorted(r["correct_choices"])), True)
+        else:
+            state.settle(q, sent[q], bool(r["correct"]))
+    if not results:
+        right = round(float(out["score"]) * len(sent))
+        open_pairs = set()
+        for pair in sent.items():
+            status = state.status(pair)
+            if status is None:
+                open_pairs.add(pair)
+            else:
+                right -= status
+        if open_pairs:
+            state.equations.append((frozenset(open_pairs), right))
+    solve(state)
 
 
 def adversary_answers(state: QuizState, drawn: list[str]) -> dict[str, tuple[str, ...]]:
-    """Best guesses; under score-only feedback, one undecided question gets a new guess."""
-    answers = {q: state.known.get(q) or state.baseline.get(q) or state.guess(q) for q in drawn}
-    if state.last_score is not None:
-        for q in drawn:
-            others = [c for c in state.candidates[q] if c != answers[q]]
-            if q not in state.known and others:
-                state.probe = (q, answers[q], others[0])
-                answers[q] = others[0]
-                break
+    """The answers of the next attempt: the known ones, and for the open questions guesses
+    chosen so the score says as much as it can.
+
+    Of the open questions, one (the probe) gets its first answer still possible; every other
+    open question that has an answer already ruled out gets that one (a sure zero, so the score
+    speaks of the probe alone), the rest their first possible answer. When that set of open
+    guesses was sent before, the probe takes its next possible answer, so every attempt tells
+    something new. (Guessing every open question at once passes sooner by luck but tells less;
+    the bench measured both and keeps the cheaper, ISOLATE.)
+    """
+    answers = {q: state.known.get(q) or state.candidates[q][0] for q in drawn}
+    open_qs = [q for q in drawn if q not in state.known]
+    if ISOLATE:
+        for q in open_qs[1:]:
+            if state.ruled_out.get(q):
+                answers[q] = state.ruled_out[q][0]
+    guesses = frozenset((q, answers[q]) for q in open_qs if state.status((q, answers[q])) is None)
+    if guesses and guesses in state.sent:
+        for q in open_qs:
+            if (q, answers[q]) not in guesses:
+                continue
+            for other in state.candidates[q][1:]:
+                varied = (guesses - {(q, answers[q])}) | {(q, other)}
+                if varied not in state.sent:
+                    answers[q] = other
+                    guesses = varied
+                    break
+            else:
+                continue
+            break
+    state.sent.add(guesses)
     return answers
+
+
+@dataclass
+class Window:
+    """One rate limit as `limits`' fixed-window memory storage counts it: a window opens at the
+    first hit after the last one ended and admits `amount` hits for `period`."""
+
+    amount: int
+    period: dt.timedelta
+    start: dt.datetime | None = None
+    count: int = 0
+
+    def open_at(self, now: dt.datetime) -> dt.datetime:
+        if self.start is None or now >= self.start + self.period or self.count < self.amount:
+            return now
+        return self.start + self.period
+
+    def hit(self, now: dt.datetime) -> None:
+        if self.start is None or now >= self.start + self.period:
+            self.start, self.count = now, 0
+        self.count += 1
+
+
+def route_windows(rate_limits: dict[str, dict[str, str]]) -> dict[str, list[Window]]:
+    """The documented rate limits (README "Rate limits": the defaults, and any override) of
+    the two routes a quiz attempt uses, per person and per address, as windows to schedule by."""
+    windows: dict[str, list[Window]] = {}
+    for route in ratelimit.parse_rate_limits(rate_limits):
+        if route.name in ("draws", "attempts"):
+            windows[route.name] = [
+                Window(item.amount, dt.timedelta(seconds=item.get_expiry()))
+                for item in (*route.person, *route.address)
+            ]
+    return windows
 
 
 @dataclass
@@ -242,12 +359,19 @@ class Refusals:
 
 
 def run_adversary(
-    client: httpx.Client, clock: Clock, manifest: dict[str, Any], quizzes_wanted: int | None
+    client: httpx.Client,
+    clock: Clock,
+    manifest: dict[str, Any],
+    quizzes_wanted: int | None,
+    windows: dict[str, list[Window]] | None,
 ) -> tuple[list[QuizState], Refusals]:
     """Record a pass on every quiz (the first `quizzes_wanted`, or all) without the content.
 
-    Returns each quiz's state and the 429s met. Raises RuntimeError when every quiz left is
-    limited and no limit ends after the simulated now (a clock the limiter does not follow).
+    With `windows` (the published rate limits) the adversary also keeps to the quiz rules and
+    sends no request it knows would be refused; with None it is blind to every limit and
+    learns each from its 429. Returns each quiz's state and the 429s met. Raises RuntimeError
+    when every quiz left is limited and no limit ends after the simulated now (a clock the
+    limiter does not follow).
     """
     who = {"X-TrustPath-User": "adversary@example.com"}
     quizzes = [public_view(m) for m in manifest["modules"].values() if m.get("quiz")]
@@ -256,7 +380,15 @@ def run_adversary(
     refusals = Refusals()
 
     def ready_at(s: QuizState) -> dt.datetime:
-        return max([s.retry_at or clock.now, *paused.values()])
+        times = [s.refused_until or clock.now, *paused.values()]
+        if windows is not None:
+            times.append(s.ready_at(clock.now))
+            times += [w.open_at(clock.now) for ws in windows.values() for w in ws]
+        return max(times)
+
+    def send(route: str) -> None:
+        for w in (windows or {}).get(route, []):
+            w.hit(clock.now)
 
     def refused(s: QuizState, route: str, r: httpx.Response) -> bool:
         if r.status_code != 429:
@@ -268,7 +400,7 @@ def run_adversary(
             paused[route] = until
         else:
             refusals.quiz_limits += 1
-            s.retry_at = until
+            s.refused_until = until
         return True
 
     while any(s.passed_at is None for s in quizzes):
@@ -277,6 +409,7 @@ def run_adversary(
             if s.passed_at is not None or ready_at(s) > clock.now:
                 continue
             s.requests += 1
+            send("draws")
             r = client.get(f"/api/quiz/{s.module}/draw", headers=who)
             if refused(s, "draws", r):
                 continue
@@ -291,6 +424,7 @@ def run_adversary(
                 "draw": draw["draw"],
             }
             s.requests += 1
+            send("attempts")
             r = client.post("/api/attempts", json=body, headers=who)
             if refused(s, "attempts", r):
                 continue
@@ -299,10 +433,13 @@ def run_adversary(
             s.attempts += 1
             progressed = True
             out = r.json()
+            s.history.append(PastAttempt(clock.now, bool(out["passed"])))
             if out["passed"]:
                 s.passed_at = clock.now
             else:
                 learn(s, sent, out)
+            if s.attempts > 2000:
+                raise RuntimeError(f"{s.module}: no pass after 2000 attempts (an inference bug)")
         if not progressed:  # every quiz left is limited: wait for the first to open
             wake = min(ready_at(s) for s in quizzes if s.passed_at is None)
             if wake <= clock.now:
@@ -394,6 +531,11 @@ def main() -> None:
         metavar="ROUTE.SCOPE=LIMITS",
         help="override one rate limit, e.g. attempts.person=2/minute (repeatable)",
     )
+    parser.add_argument(
+        "--blind",
+        action="store_true",
+        help="an adversary blind to the published limits, which learns each from its 429",
+    )
     args = parser.parse_args()
     rate_limits: dict[str, dict[str, str]] = {}
     for route, scope, limits in args.rate_limit:
@@ -426,7 +568,10 @@ def main() -> None:
             try:
                 with httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=30) as client:
                     began = time.monotonic()
-                    quizzes, refusals = run_adversary(client, clock, manifest, args.quizzes)
+                    windows = None if args.blind else route_windows(rate_limits)
+                    quizzes, refusals = run_adversary(
+                        client, clock, manifest, args.quizzes, windows
+                    )
                     elapsed = time.monotonic() - began
                     adversary_days = (clock.now - START).total_seconds() / 86400
                     learner = run_learner(client, clock, manifest, args.quizzes)
@@ -438,12 +583,15 @@ def main() -> None:
         day = ((s.passed_at or START) - START).total_seconds() / 86400
         print(f"{s.module:38} {len(s.candidates):>9} {s.attempts:>8} {s.requests:>8} {day:>13.2f}")
     requests = sum(s.requests for s in quizzes)
+    refused = refusals.quiz_limits + refusals.rate_limits
+    answered = requests - refused
     print(
-        f"adversary: {len(quizzes)} quizzes passed without the content in {requests} requests "
-        f"({requests / FIRST_WAVE_REQUESTS:.1f}x the first wave's {FIRST_WAVE_REQUESTS}) and "
-        f"{adversary_days:.2f} simulated days (first wave: seconds); {elapsed:.1f} s of real time; "
-        f"429s counted among the requests: {refusals.quiz_limits} by the quiz limits, "
-        f"{refusals.rate_limits} by the rate limiter"
+        f"adversary ({'blind to' if args.blind else 'keeping to'} the published limits): "
+        f"{len(quizzes)} quizzes passed without the content in {answered} answered requests "
+        f"({answered / FIRST_WAVE_REQUESTS:.1f}x the first wave's {FIRST_WAVE_REQUESTS}) "
+        f"and {adversary_days:.2f} simulated days (first wave: seconds); {elapsed:.1f} s of "
+        f"real time; 429s besides (also counted per quiz): {refusals.quiz_limits} by the quiz "
+        f"limits, {refusals.rate_limits} by the rate limiter"
     )
     counts = sorted(learner.attempts.values())
     limited = learner.limited
@@ -454,7 +602,7 @@ def main() -> None:
         f"after {learner.slips} slips, told which question in {learner.slips_explained}"
     )
     ok = (
-        requests >= 20 * FIRST_WAVE_REQUESTS
+        answered >= 20 * FIRST_WAVE_REQUESTS
         and adversary_days >= 3
         and counts[-1] <= 2
         and limited == 0
@@ -463,15 +611,15 @@ def main() -> None:
         [f"feedback {args.feedback}"] * bool(args.feedback)
         + [f"first {args.quizzes} quizzes"] * bool(args.quizzes)
         + [f"rate limits {rate_limits}"] * bool(rate_limits)
+        + ["blind adversary"] * args.blind
     )
-    refused = refusals.quiz_limits + refusals.rate_limits
     load = ", ".join(f"{x:.2f}" for x in os.getloadavg())
     print(
-        f"summary ({label or 'defaults'}; load average {load}): requests {requests} "
-        f"({requests / FIRST_WAVE_REQUESTS:.1f}x, target >= 20x; {refused} of them 429s, "
-        f"{requests - refused} answered), simulated days "
-        f"{adversary_days:.2f} (target >= 3), learner max attempts {counts[-1]} (target <= 2), "
-        f"learner limited {limited} (target 0): " + ("targets met" if ok else "targets NOT met")
+        f"summary ({label or 'defaults'}; load average {load}): requests {answered} answered "
+        f"({answered / FIRST_WAVE_REQUESTS:.1f}x, target >= 20x) + {refused} 429s, "
+        f"simulated days {adversary_days:.2f} (target >= 3), learner max attempts "
+        f"{counts[-1]} (target <= 2), learner limited {limited} (target 0): "
+        + ("targets met" if ok else "targets NOT met")
     )
 
 
