@@ -77,7 +77,7 @@ from builder.web import ratelimit  # noqa: E402
 from builder.web.server import ServeConfig, build_app  # noqa: E402
 
 FIRST_WAVE_REQUESTS = 50
-ISOLATE = os.environ.get('KB_ISOLATE', '1') == '1'
+ISOLATE = os.environ.get("KB_ISOLATE", "1") == "1"
 START = dt.datetime(2026, 3, 2, 9, 0, tzinfo=dt.UTC)
 
 
@@ -514,14 +514,79 @@ def rate_limit_option(text: str) -> tuple[str, str, str]:
     return route, scope, limits
 
 
+@dataclass
+class Run:
+    """One run of both clients on a fresh service: the adversary's quizzes and 429s, its
+    simulated days and real seconds, and the learner's run."""
+
+    quizzes: list[QuizState]
+    refusals: Refusals
+    days: float
+    seconds: float
+    learner: LearnerRun
+
+    @property
+    def requests(self) -> int:
+        return sum(s.requests for s in self.quizzes)
+
+    @property
+    def refused(self) -> int:
+        return self.refusals.quiz_limits + self.refusals.rate_limits
+
+    @property
+    def answered(self) -> int:
+        return self.requests - self.refused
+
+
+def run_once(
+    work: Path, manifest_path: Path, rate_limits: dict[str, dict[str, str]], args: Any
+) -> Run:
+    """Serve a fresh SQLite database at `work` and run the adversary, then the learner."""
+    manifest = json.loads(manifest_path.read_text("utf-8"))
+    config = ServeConfig(
+        database_url=f"sqlite:///{work / 'records.db'}",
+        manifest_path=str(manifest_path),
+        rate_limits=rate_limits,
+    )
+    app = build_app(config)
+    clock = Clock()
+    app.state.records.clock = clock  # before the first request: the quiz gate reads it
+    port = free_port()
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    with simulated_rate_limits(clock):
+        thread.start()
+        while not server.started:
+            time.sleep(0.02)
+        try:
+            with httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=30) as client:
+                began = time.monotonic()
+                windows = None if args.blind else route_windows(rate_limits)
+                quizzes, refusals = run_adversary(client, clock, manifest, args.quizzes, windows)
+                seconds = time.monotonic() - began
+                days = (clock.now - START).total_seconds() / 86400
+                learner = run_learner(client, clock, manifest, args.quizzes)
+        finally:
+            server.should_exit = True
+            thread.join(timeout=5)
+    return Run(quizzes, refusals, days, seconds, learner)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__.split("\n\n")[0],
-        epilog="Example: .venv/bin/python bench/key_extraction.py --quizzes 2",
+        epilog="Example: .venv/bin/python bench/key_extraction.py --quizzes 2 --runs 1",
     )
     parser.add_argument("--feedback", choices=["per_question", "score_only"], default=None)
     parser.add_argument(
         "--quizzes", type=int, default=None, metavar="N", help="the first N quizzes only (smoke)"
+    )
+    parser.add_argument(
+        "--runs",
+        type=int,
+        default=5,
+        metavar="N",
+        help="independent runs (draws are random); the median run is reported (default 5)",
     )
     parser.add_argument(
         "--rate-limit",
@@ -537,6 +602,8 @@ def main() -> None:
         help="an adversary blind to the published limits, which learns each from its 429",
     )
     args = parser.parse_args()
+    if args.runs < 1:
+        parser.error("--runs: at least 1")
     rate_limits: dict[str, dict[str, str]] = {}
     for route, scope, limits in args.rate_limit:
         rate_limits.setdefault(route, {})[scope] = limits
@@ -544,69 +611,43 @@ def main() -> None:
         ratelimit.parse_rate_limits(rate_limits)
     except ratelimit.RateLimitConfigError as exc:
         parser.error(str(exc))
+    runs: list[Run] = []
     with tempfile.TemporaryDirectory(prefix="trustpath-keybench-") as tmp:
-        work = Path(tmp)
-        manifest_path = starter_manifest(work / "state", args.feedback)
-        manifest = json.loads(manifest_path.read_text("utf-8"))
-        config = ServeConfig(
-            database_url=f"sqlite:///{work / 'records.db'}",
-            manifest_path=str(manifest_path),
-            rate_limits=rate_limits,
-        )
-        app = build_app(config)
-        clock = Clock()
-        app.state.records.clock = clock  # before the first request: the quiz gate reads it
-        port = free_port()
-        server = uvicorn.Server(
-            uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning")
-        )
-        thread = threading.Thread(target=server.run, daemon=True)
-        with simulated_rate_limits(clock):
-            thread.start()
-            while not server.started:
-                time.sleep(0.02)
-            try:
-                with httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=30) as client:
-                    began = time.monotonic()
-                    windows = None if args.blind else route_windows(rate_limits)
-                    quizzes, refusals = run_adversary(
-                        client, clock, manifest, args.quizzes, windows
-                    )
-                    elapsed = time.monotonic() - began
-                    adversary_days = (clock.now - START).total_seconds() / 86400
-                    learner = run_learner(client, clock, manifest, args.quizzes)
-            finally:
-                server.should_exit = True
-                thread.join(timeout=5)
+        manifest_path = starter_manifest(Path(tmp) / "state", args.feedback)
+        for n in range(args.runs):
+            work = Path(tmp) / f"run{n}"
+            work.mkdir()
+            runs.append(run_once(work, manifest_path, rate_limits, args))
+    runs.sort(key=lambda r: r.answered)
+    run = runs[(len(runs) - 1) // 2]  # the median run (the lower one of an even count)
     print(f"{'quiz':38} {'questions':>9} {'attempts':>8} {'requests':>8} {'passed on day':>13}")
-    for s in sorted(quizzes, key=lambda s: s.passed_at or START):
+    for s in sorted(run.quizzes, key=lambda s: s.passed_at or START):
         day = ((s.passed_at or START) - START).total_seconds() / 86400
         print(f"{s.module:38} {len(s.candidates):>9} {s.attempts:>8} {s.requests:>8} {day:>13.2f}")
-    requests = sum(s.requests for s in quizzes)
-    refused = refusals.quiz_limits + refusals.rate_limits
-    answered = requests - refused
+    answered = run.answered
+    spread = ", ".join(str(r.answered) for r in runs)
     print(
-        f"adversary ({'blind to' if args.blind else 'keeping to'} the published limits): "
-        f"{len(quizzes)} quizzes passed without the content in {answered} answered requests "
-        f"({answered / FIRST_WAVE_REQUESTS:.1f}x the first wave's {FIRST_WAVE_REQUESTS}) "
-        f"and {adversary_days:.2f} simulated days (first wave: seconds); {elapsed:.1f} s of "
-        f"real time; 429s besides (also counted per quiz): {refusals.quiz_limits} by the quiz "
-        f"limits, {refusals.rate_limits} by the rate limiter"
+        f"adversary ({'blind to' if args.blind else 'keeping to'} the published limits), the "
+        f"median of {len(runs)} runs: {len(run.quizzes)} quizzes passed without the content in "
+        f"{answered} answered requests ({answered / FIRST_WAVE_REQUESTS:.1f}x the first wave's "
+        f"{FIRST_WAVE_REQUESTS}; every run: {spread}) and {run.days:.2f} simulated days (first "
+        f"wave: seconds); {run.seconds:.1f} s of real time; 429s besides (also counted per "
+        f"quiz): {run.refusals.quiz_limits} by the quiz limits, {run.refusals.rate_limits} by "
+        "the rate limiter"
     )
-    counts = sorted(learner.attempts.values())
-    limited = learner.limited
+    counts = sorted(c for r in runs for c in r.learner.attempts.values())
+    limited = sum(r.learner.limited for r in runs)
+    learner = run.learner
     print(
-        f"learner who read the modules: {len(counts)} quizzes, attempts per quiz "
-        f"{counts[0]}-{counts[-1]} ({sum(1 for c in counts if c == 1)} in one, "
-        f"{sum(1 for c in counts if c == 2)} in two), stopped by a limit {limited} times; "
-        f"after {learner.slips} slips, told which question in {learner.slips_explained}"
+        f"learner who read the modules: {len(learner.attempts)} quizzes, attempts per quiz "
+        f"{counts[0]}-{counts[-1]} over every run; the median run: "
+        f"{sum(1 for c in learner.attempts.values() if c == 1)} in one, "
+        f"{sum(1 for c in learner.attempts.values() if c == 2)} in two; stopped by a limit "
+        f"{limited} times in all; after {learner.slips} slips, told which question in "
+        f"{learner.slips_explained}"
     )
-    ok = (
-        answered >= 20 * FIRST_WAVE_REQUESTS
-        and adversary_days >= 3
-        and counts[-1] <= 2
-        and limited == 0
-    )
+    days = min(r.days for r in runs)
+    ok = answered >= 20 * FIRST_WAVE_REQUESTS and days >= 3 and counts[-1] <= 2 and limited == 0
     label = ", ".join(
         [f"feedback {args.feedback}"] * bool(args.feedback)
         + [f"first {args.quizzes} quizzes"] * bool(args.quizzes)
@@ -615,10 +656,11 @@ def main() -> None:
     )
     load = ", ".join(f"{x:.2f}" for x in os.getloadavg())
     print(
-        f"summary ({label or 'defaults'}; load average {load}): requests {answered} answered "
-        f"({answered / FIRST_WAVE_REQUESTS:.1f}x, target >= 20x) + {refused} 429s, "
-        f"simulated days {adversary_days:.2f} (target >= 3), learner max attempts "
-        f"{counts[-1]} (target <= 2), learner limited {limited} (target 0): "
+        f"summary ({label or 'defaults'}; {len(runs)} runs; load average {load}): requests "
+        f"{answered} answered, the median ({answered / FIRST_WAVE_REQUESTS:.1f}x, target >= "
+        f"20x; range {runs[0].answered}-{runs[-1].answered}) + {run.refused} 429s, simulated "
+        f"days {days:.2f} at least (target >= 3), learner max attempts {counts[-1]} (target "
+        f"<= 2), learner limited {limited} (target 0): "
         + ("targets met" if ok else "targets NOT met")
     )
 
