@@ -131,11 +131,11 @@ def test_under_the_defaults_the_parts_of_the_issue_11_targets_that_hold_do_hold(
     answered, refused, days, learner_max, limited = found.groups()
     assert int(refused) == 0 and float(days) >= 3
     assert int(learner_max) <= 2 and int(limited) == 0
-    assert int(answered) >= 15 * 50, summary  # a regression guard, below the target: see next
+    assert int(answered) >= 17 * 50, summary  # a regression guard, below the target: see next
 
 
 @pytest.mark.xfail(
-    strict=True,
+    strict=False,  # the median of 5 runs varies (draws are random): some invocations reach 20x
     reason="issue 11 open: with the starter pools, the scheduled adversary's median is 958 "
     "answered requests (19.2x the first wave's 50; 944-1032 over 5 runs), short of 20x; "
     "README 'Quiz rules'",
