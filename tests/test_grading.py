@@ -18,6 +18,8 @@ from builder.course.grading import (
 from builder.web.errors import STATUS
 from tests.records_support import RIGHT, manifest
 
+NEAR_MISS = {**RIGHT, "q1": ["a"], "q2": ["x", "z"]}  # 3 of 5, pass mark 80
+
 
 def module(mid: str = "phishing"):
     return find_module(manifest(), mid)
@@ -82,20 +84,29 @@ def test_unknown_module_is_404_and_stale_version_409():
     ("mid", "answers", "revealed"),
     [
         ("phishing", RIGHT, True),
-        ("phishing", {}, False),
+        ("phishing", NEAR_MISS, False),
         ("open-book", {}, True),
-        ("closed-book", RIGHT, False),
     ],
 )
 def test_correct_choices_follow_the_reveal_rule(mid, answers, revealed):
     m = module(mid)
     items = question_feedback(m, grade_attempt(m, answers))
-    assert all(("correct_choices" in q) == revealed for q in items)
+    assert len(items) == 5 and all(("correct_choices" in q) == revealed for q in items)
+
+
+@pytest.mark.parametrize(
+    ("mid", "answers"),
+    [("phishing", {}), ("phishing", {"q1": ["b"], "q2": ["x"]}), ("closed-book", RIGHT)],
+)
+def test_a_far_miss_or_reveal_never_gets_no_per_question_results(mid, answers):
+    m = module(mid)
+    assert question_feedback(m, grade_attempt(m, answers)) == []
 
 
 def test_feedback_is_given_for_chosen_choices_only():
     m = module()
-    items = question_feedback(m, grade_attempt(m, {"q1": ["a"], "q2": ["x", "z"]}))
+    items = question_feedback(m, grade_attempt(m, NEAR_MISS))
+    assert len(items) == 5
     assert items[0]["feedback"] == [
         {"choice": "a", "text": "a is the lure", "text_html": "a is the lure"}
     ]
@@ -109,7 +120,7 @@ def test_feedback_html_is_the_built_rendering_else_the_text_escaped():
     q1 = m["quiz"]["questions"][0]
     q1["explain"] = "Check the `From:` header & <b>sender</b>"
     q1["choices"][0]["feedback"] = "a *looks* right"
-    grade = grade_attempt(m, {"q1": ["a"]})
+    grade = grade_attempt(m, NEAR_MISS)  # a near miss: per-question results are disclosed
     # a manifest from before the HTML fields: the text, escaped, shows as plain text
     item = question_feedback(m, grade)[0]
     assert item["explain_html"] == "Check the `From:` header &amp; &lt;b&gt;sender&lt;/b&gt;"

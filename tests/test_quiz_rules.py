@@ -81,16 +81,36 @@ def test_retry_at_sliding_window_and_cooldown():
 
 
 def test_the_disclosure_rule_table():
+    # (questions, key) for a far miss (1 of 5), a near miss (3 of 5) and a pass (4 of 5)
     table = {
-        ("per_question", "after_pass"): ((True, False), (True, True)),
-        ("per_question", "always"): ((True, True), (True, True)),
-        ("per_question", "never"): ((False, False), (False, False)),
-        ("score_only", "after_pass"): ((False, False), (True, True)),
-        ("score_only", "always"): ((False, True), (True, True)),
-        ("score_only", "never"): ((False, False), (False, False)),
+        ("per_question", "after_pass"): ((False, False), (True, False), (True, True)),
+        ("per_question", "always"): ((True, True), (True, True), (True, True)),
+        ("per_question", "never"): ((False, False), (False, False), (False, False)),
+        ("score_only", "after_pass"): ((False, False), (False, False), (True, True)),
+        ("score_only", "always"): ((False, True), (False, True), (True, True)),
+        ("score_only", "never"): ((False, False), (False, False), (False, False)),
     }
-    for (feedback, reveal), (failed, passed) in table.items():
+    for (feedback, reveal), expected in table.items():
         p = QuizPolicy(feedback=feedback, reveal=reveal)
-        got = ((discloses_questions(p, False), discloses_key(p, False)),
-               (discloses_questions(p, True), discloses_key(p, True)))  # fmt: skip
-        assert got == (failed, passed), (feedback, reveal)
+        got = tuple(
+            (discloses_questions(p, passed, right, 5), discloses_key(p, passed))
+            for passed, right in ((False, 1), (False, 3), (True, 4))
+        )
+        assert got == expected, (feedback, reveal)
+
+
+def test_a_near_miss_is_one_right_answer_short_of_the_pass_mark():
+    # (pass mark, questions): the fewest right answers that still get per-question results
+    for (mark, total), fewest in {
+        (80, 4): 3,  # the pass needs 4 of 4
+        (80, 5): 3,  # the pass needs 4 of 5
+        (75, 4): 2,  # the pass needs 3 of 4
+        (100, 5): 4,
+        (50, 10): 4,  # the pass needs 5 of 10
+        (80, 1): 0,  # one question: its flag is the score, nothing more to hide
+    }.items():
+        p = QuizPolicy(pass_mark=mark)
+        failing = [r for r in range(total + 1) if r * 100 < mark * total]
+        shown = [r for r in failing if discloses_questions(p, False, r, total)]
+        assert shown == list(range(fewest, len(failing))), (mark, total, shown)
+    assert policy_of({"pass_mark": 75}).pass_mark == 75 and policy_of({}).pass_mark == 80

@@ -195,7 +195,7 @@ def question_feedback(module: Mapping[str, Any], grade: Grade) -> list[dict[str,
     """
     quiz = quiz_of(module)
     policy = policy_of(quiz)
-    if not discloses_questions(policy, grade.passed):
+    if not discloses_questions(policy, grade.passed, grade.right, grade.total):
         return []
     by_id = {q["id"]: q for q in quiz["questions"]}
     reveal = discloses_key(policy, grade.passed)

@@ -40,6 +40,7 @@ class QuizPolicy:
     cooldown: dt.timedelta = dt.timedelta(minutes=DEFAULT_COOLDOWN_MINUTES)
     feedback: str = DEFAULT_FEEDBACK
     reveal: str = "after_pass"
+    pass_mark: int = 80
 
 
 def policy_of(quiz: Mapping[str, Any]) -> QuizPolicy:
@@ -52,6 +53,7 @@ def policy_of(quiz: Mapping[str, Any]) -> QuizPolicy:
         cooldown=dt.timedelta(minutes=int(quiz.get("cooldown_minutes", DEFAULT_COOLDOWN_MINUTES))),
         feedback=str(quiz.get("feedback") or DEFAULT_FEEDBACK),
         reveal=str(quiz.get("reveal") or "after_pass"),
+        pass_mark=int(quiz.get("pass_mark", 80)),
     )
 
 
@@ -115,15 +117,30 @@ def retry_at(
     return max(waits) if waits else None
 
 
-def discloses_questions(policy: QuizPolicy, passed: bool) -> bool:
-    """Whether a result may carry per-question results and explanations.
+def discloses_questions(policy: QuizPolicy, passed: bool, right: int, total: int) -> bool:
+    """Whether a result (`passed`, `right` of `total` questions) may carry per-question results.
 
-    The one disclosure rule (issue 11): `reveal: never` returns the score and pass/fail only;
-    `feedback: score_only` does so before a pass; `per_question` always shows them.
+    The one disclosure rule (issue 11; README "Quiz feedback and disclosure", DESIGN §11):
+
+    - `reveal: never`: the score and pass/fail only, always;
+    - after a pass: the results and explanations;
+    - before a pass, `feedback: score_only`: the score only;
+    - before a pass, `feedback: per_question`: the results when the attempt was a near miss,
+      one more right answer short of the pass mark (`(right + 1) × 100 ≥ pass_mark × total`:
+      3 of 4 or 4 of 5 at the default 80), or always under `reveal: always` (the key is
+      public then, so hiding the flags protects nothing).
+
+    A reader who slipped learns which question and why; an attempt far from the pass mark
+    (a guess) learns its score only, so the right/wrong flags cannot be mined from a blank
+    start: a script must first climb to a near miss one question at a time by the score.
     """
     if policy.reveal == "never":
         return False
-    return policy.feedback == "per_question" or passed
+    if passed:
+        return True
+    if policy.feedback != "per_question":
+        return False
+    return policy.reveal == "always" or (right + 1) * 100 >= policy.pass_mark * total
 
 
 def discloses_key(policy: QuizPolicy, passed: bool) -> bool:

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 import datetime as dt
 import functools
 import hashlib
@@ -32,6 +33,7 @@ from builder.course.grading import (
     question_feedback,
 )
 from builder.course.model import Course, course_from_manifest
+from builder.course.quizrules import discloses_questions, policy_of
 from builder.errors import DomainError
 from builder.records.draws import DrawSigner, draw_key
 from builder.records.errors import RecordsError
@@ -278,7 +280,10 @@ class RecordsService:
         module = self.manifest.get("modules", {}).get(stored.payload["module"])
         if module is not None and module.get("content_sha256") == p["content_sha256"]:
             questions = question_feedback(module, grade)
-        else:  # graded against content no longer served: no explanations to show
+        else:  # graded against content no longer served: no explanations, the same disclosure
+            quiz = (module or {}).get("quiz") or {}
+            policy = dataclasses.replace(policy_of(quiz), pass_mark=grade.pass_mark)
+            shown = discloses_questions(policy, grade.passed, grade.right, grade.total)
             questions = [
                 {
                     "id": q.id,
@@ -288,7 +293,7 @@ class RecordsService:
                     "explain_html": None,
                     "feedback": [],
                 }
-                for q in grade.questions
+                for q in (grade.questions if shown else ())
             ]
         return {
             "attempt_id": stored.client_id,
