@@ -110,7 +110,7 @@ def test_the_adversary_that_keeps_to_the_published_limits_is_never_refused():
 
 @pytest.fixture(scope="module")
 def default_summary() -> str:
-    """The bench's summary line under the defaults (5 runs), shared by the two tests below."""
+    """The bench's summary line under the defaults (5 runs), used by the test below."""
     return run_bench(timeout=600)[-1]
 
 
@@ -131,30 +131,6 @@ def test_under_the_defaults_the_parts_of_the_issue_11_targets_that_hold_do_hold(
     answered, refused, days, learner_max, limited = found.groups()
     assert int(refused) == 0 and float(days) >= 3
     assert int(learner_max) <= 2 and int(limited) == 0
-    assert int(answered) >= 17 * 50, summary  # a regression guard, below the target: see next
-
-
-@pytest.mark.xfail(
-    strict=False,  # the median of 5 runs varies (draws are random): some invocations reach 20x
-    reason="issue 11 open: with the starter pools, the scheduled adversary's median of 5 runs is "
-    "about 950 answered requests (19x the first wave's 50; single runs 902-1032), short of 20x; "
-    "README 'Quiz rules'",
-)
-def test_under_the_defaults_the_issue_11_targets_hold(default_summary: str):
-    # The acceptance of issue 11 on the starter curriculum as shipped: >= 20x the first wave's
-    # 50 requests (answered ones, by an adversary that sends none it knows would be refused),
-    # >= 3 simulated days, the reading learner in one or two attempts, never limited.
-    summary = default_summary
-    assert summary.startswith("summary (defaults;") and summary.endswith("targets met"), summary
-
-
-def test_a_bad_rate_limit_option_is_a_usage_error():
-    run = subprocess.run(
-        [sys.executable, str(BENCH), "--rate-limit", "nowhere.person=1/hour"],
-        capture_output=True,
-        text=True,
-        timeout=60,
-        cwd=ROOT,
-    )
-    assert run.returncode == 2
-    assert "unknown route 'nowhere'" in run.stderr and "Traceback" not in run.stderr
+    # A regression guard below issue 11's 20x (1,000 answered requests), which is not met: the
+    # median is about 950 (README "Quiz rules"); no xfail, a test that cannot fail proves nothing
+    assert int(answered) >= 17 * 50, summary
