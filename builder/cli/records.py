@@ -367,6 +367,7 @@ def _serve_on(
         cors_origins=list(cors_origins),
         rate_limits=_rate_limits(root),
         server_limits=limits,
+        report_workers=_report_workers(root),
     )
     try:
         build_app(config)  # fail here, with a message, rather than in every worker
@@ -463,6 +464,16 @@ def _rate_limits(root: Path) -> dict[str, Any]:
         return dict(load_settings(root).rate_limits)
     except ConfigError:
         return {}
+
+
+def _report_workers(root: Path) -> int:
+    """The `report_workers` setting of mkdocs.yml (1 without one)."""
+    from builder.config import ConfigError, load_settings
+
+    try:
+        return load_settings(root).report_workers
+    except ConfigError:
+        return 1
 
 
 def _load_roster(store: Store, root: Path, path: Path, manifest_path: Path) -> str:

@@ -79,8 +79,11 @@ def _close_stores() -> None:
     _STORES.clear()
 
 
-def _init_worker() -> None:
-    """Runs once in each new worker: close its stores when it exits."""
+def _init_worker(niceness: int) -> None:
+    """Runs once in each new worker: lower its CPU priority by `niceness` (on a busy machine
+    the service's event loop gets the cores first), and close its stores when it exits."""
+    if niceness and hasattr(os, "nice"):
+        os.nice(niceness)
     Finalize(None, _close_stores, exitpriority=10)
 
 
@@ -149,16 +152,18 @@ def _run(call: _Call) -> Any:
 
 
 class ReportPool:
-    """A lazily started pool of report worker processes (`workers`, default 1).
+    """A lazily started pool of report worker processes (`workers`, default 1), each at a
+    lower CPU priority (`niceness`, default 10: when the cores are busy, submissions first).
 
     `run` is awaited on the event loop; `shutdown` stops the workers and waits for them
     (call it when the app shuts down). Thread-safe; one pool per app.
     """
 
-    def __init__(self, workers: int = 1, max_waiting: int = 8) -> None:
+    def __init__(self, workers: int = 1, max_waiting: int = 8, niceness: int = 10) -> None:
         if workers < 1:
             raise ValueError(f"report workers must be 1 or more, not {workers}")
         self.workers = workers
+        self.niceness = niceness  # added to the workers' nice value (0: same priority)
         self.max_waiting = max_waiting  # reports queued beyond the running ones
         self._executor: ProcessPoolExecutor | None = None
         self._lock = threading.Lock()
@@ -172,6 +177,7 @@ class ReportPool:
                     self.workers,
                     mp_context=multiprocessing.get_context("spawn"),
                     initializer=_init_worker,
+                    initargs=(self.niceness,),
                 )
             return self._executor
 
