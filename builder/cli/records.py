@@ -291,7 +291,9 @@ def serve(
 
     Demo defaults: SQLite at .trustpath/records.db, identity `open`, the demo roster. Every
     answer carries the security headers; the write routes have the rate limits of the
-    `rate_limits` setting in mkdocs.yml; the server limits below apply per worker.
+    `rate_limits` setting in mkdocs.yml; the server limits below apply per worker. Reports
+    (`/api/reports/...`) are built in `report_workers` separate processes per worker (the
+    setting, default 1), so submissions are answered while a dashboard is built.
 
     With --watch (for authors), the site rebuilds on every edit and shows build errors in
     the page, while the records API keeps grading quizzes.

@@ -190,3 +190,15 @@ def test_shutdown_stops_a_worker_that_is_still_building_a_report(
         thread.join(30)
         assert answers and answers[0].status_code == 503
         assert _error(answers[0])["code"] == "report_worker_lost"
+
+
+def test_the_report_workers_setting(tmp_path: Path) -> None:
+    from builder.config import ConfigError, settings_from_options
+
+    assert settings_from_options(tmp_path, {}).report_workers == 1
+    assert settings_from_options(tmp_path, {"report_workers": 2}).report_workers == 2
+    for wrong in (0, -1, "2"):
+        with pytest.raises(ConfigError, match="report_workers"):
+            settings_from_options(tmp_path, {"report_workers": wrong})
+    with pytest.raises(ValueError, match="1 or more"):
+        ReportPool(0)
