@@ -196,6 +196,14 @@ class ReportPool:
         self._manifest = (manifest, key)
         return key
 
+    @staticmethod
+    def reaches(url: str) -> bool:
+        """False for an in-memory SQLite database, which another process cannot open."""
+        if Store.kind_of(url) != "sqlite":
+            return True
+        path = url.split(":///", 1)[1] if ":///" in url else ""
+        return bool(path) and path != ":memory:" and "mode=memory" not in url
+
     def pids(self) -> list[int]:
         """The worker processes' ids (none before the first report or after shutdown)."""
         executor = self._executor

@@ -73,6 +73,8 @@ async def in_worker(request: Request, fn: Callable[..., T], *args: Any, **kwargs
     service: RecordsService = request.app.state.records
     pool: ReportPool = request.app.state.report_pool
     try:
+        if not pool.reaches(service.store.url):  # in-memory SQLite: only this process sees it
+            return await off_loop(fn, service.store, service.course, *args, **kwargs)
         return await pool.run(service.store.url, service.manifest, fn, *args, **kwargs)
     except UnknownFilter as exc:
         raise ApiError(404, "unknown_filter", str(exc),

@@ -202,3 +202,10 @@ def test_the_report_workers_setting(tmp_path: Path) -> None:
             settings_from_options(tmp_path, {"report_workers": wrong})
     with pytest.raises(ValueError, match="1 or more"):
         ReportPool(0)
+
+
+def test_only_databases_another_process_can_open_go_to_the_worker(tmp_path: Path) -> None:
+    assert ReportPool.reaches(f"sqlite:///{tmp_path}/records.db")
+    assert ReportPool.reaches("postgresql+psycopg://app@db/trustpath")
+    for url in ("sqlite://", "sqlite:///:memory:", "sqlite:///file:x?mode=memory&uri=true"):
+        assert not ReportPool.reaches(url), url
