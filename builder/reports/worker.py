@@ -23,7 +23,9 @@ the next report starts a fresh worker; more than `max_waiting` reports queued is
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import datetime as dt
+import gc
 import hashlib
 import logging
 import multiprocessing
@@ -173,6 +175,7 @@ class ReportPool:
     def _pool(self) -> ProcessPoolExecutor:
         with self._lock:
             if self._executor is None:
+                _started()
                 self._executor = ProcessPoolExecutor(
                     self.workers,
                     mp_context=multiprocessing.get_context("spawn"),
@@ -183,9 +186,12 @@ class ReportPool:
 
     def _discard(self, broken: ProcessPoolExecutor) -> None:
         with self._lock:
-            if self._executor is broken:
-                self._executor = None
-        broken.shutdown(wait=False, cancel_futures=True)
+            if self._executor is not broken:
+                return
+            self._executor = None
+        broken.shutdown(wait=True, cancel_futures=True)
+        del broken
+        _released()
 
     def _key(self, manifest: dict[str, Any]) -> str:
         """The manifest's digest (SHA-256 of its canonical JSON), computed once per manifest."""
@@ -232,7 +238,7 @@ class ReportPool:
                 result: T = await asyncio.wrap_future(executor.submit(_run, call))
                 return result
             except BrokenProcessPool:
-                self._discard(executor)
+                await asyncio.to_thread(self._discard, executor)
                 raise ReportWorkerLost(
                     "the report worker stopped before answering; the next report starts a new one"
                 ) from None
@@ -262,6 +268,35 @@ class ReportPool:
                 process.join()
         if manager is not None:
             manager.join(10)
+        del executor, processes, manager
+        _released()
+
+
+_LIVE = [0]  # report pools in this process with a running executor
+_LIVE_LOCK = threading.Lock()
+
+
+def _started() -> None:
+    with _LIVE_LOCK:
+        _LIVE[0] += 1
+
+
+def _released() -> None:
+    """After the last pool of this process stopped: stop multiprocessing's resource tracker
+    (a helper process `spawn` starts, which would otherwise outlive the pool until the
+    service exits). The pool's queues are collected first, so nothing is left registered;
+    if anything uses multiprocessing later, the tracker starts again."""
+    with _LIVE_LOCK:
+        _LIVE[0] -= 1
+        if _LIVE[0] > 0:
+            return
+        gc.collect()
+        from multiprocessing import resource_tracker
+
+        stop = getattr(resource_tracker._resource_tracker, "_stop", None)
+        if stop is not None:
+            with contextlib.suppress(Exception):
+                stop()
 
 
 # ------------------------------------------- the reports as the web adapter returns them

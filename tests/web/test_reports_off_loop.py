@@ -62,6 +62,21 @@ def _gone(pid: int) -> bool:
     return False
 
 
+def _multiprocessing_children() -> list[str]:
+    """The command lines of this process's children that multiprocessing started (report
+    workers, its resource tracker)."""
+    found = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            ppid = int(stat.read_text().rsplit(")", 1)[1].split()[1])
+            cmdline = (stat.parent / "cmdline").read_bytes().replace(b"\0", b" ").decode()
+        except (OSError, ValueError, IndexError):
+            continue
+        if ppid == os.getpid() and "multiprocessing" in cmdline:
+            found.append(cmdline)
+    return found
+
+
 def test_submissions_are_answered_while_a_dashboard_is_built(
     database_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -92,8 +107,12 @@ def test_submissions_are_answered_while_a_dashboard_is_built(
         c.run(scenario)
         assert pool.pids() == workers  # one worker, another process than this one
         assert workers[0] != os.getpid()
+        running = _multiprocessing_children()  # the helper sees the worker and the tracker
+        assert any("spawn_main" in c for c in running)
+        assert any("resource_tracker" in c for c in running)
     assert done["attempt"] < done["report"]
-    assert _gone(workers[0])  # shutdown left no worker behind
+    assert _gone(workers[0])  # shutdown left no worker behind …
+    assert _multiprocessing_children() == []  # … nor multiprocessing's resource tracker
 
 
 def _error(res: httpx.Response) -> dict[str, Any]:
@@ -165,6 +184,7 @@ def test_a_worker_that_dies_is_a_503_and_the_next_report_gets_a_new_one(
         assert pool.pids() and pool.pids() != killed
         fresh = pool.pids()
     assert _gone(killed[0]) and all(_gone(p) for p in fresh)
+    assert _multiprocessing_children() == []
 
 
 def test_shutdown_stops_a_worker_that_is_still_building_a_report(
@@ -187,6 +207,7 @@ def test_shutdown_stops_a_worker_that_is_still_building_a_report(
         pool.shutdown(grace=1.0)  # what the app's lifespan does on shutdown (grace 5 s)
         assert time.monotonic() - started < 15  # the grace, not the hold (30 s)
         assert _gone(pid) and pool.pids() == []
+        assert _multiprocessing_children() == []
         thread.join(30)
         assert answers and answers[0].status_code == 503
         assert _error(answers[0])["code"] == "report_worker_lost"
