@@ -354,13 +354,41 @@ def dashboard_run(
         figures = wrk(f"http://127.0.0.1:{port}/api/attempts", seconds, LUA, 5001)
         stop.set()
         builder.join(600)
+        worker_mib = report_worker_peak_mib(proc.pid)
     finally:
         proc.terminate()
         proc.wait()
-    return {**figures, "dashboards": len(durations), "first": first,
+    return {**figures, "dashboards": len(durations), "first": first, "worker_mib": worker_mib,
             "dashboard": median(durations) if durations else float("nan"),
             "idle_rps": idle["rps"], "idle_p99": idle["p99"],
             "failures": ", ".join(failures) or "none"}  # fmt: skip
+
+
+def report_worker_peak_mib(root: int) -> float:
+    """The largest peak resident memory (VmHWM, MiB) of the report worker processes (named
+    `trustpath-rpt`) under process `root` (0 when there is none, or no /proc)."""
+    parents: dict[int, int] = {}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            parents[int(stat.parent.name)] = int(stat.read_text().rsplit(")", 1)[1].split()[1])
+        except (OSError, ValueError, IndexError):
+            continue
+    peak = 0.0
+    for pid in parents:
+        ancestor = parents.get(pid)
+        while ancestor not in (None, 0, 1, root):
+            ancestor = parents.get(ancestor)
+        if ancestor != root:
+            continue
+        try:
+            if Path(f"/proc/{pid}/comm").read_text().strip() != "trustpath-rpt":
+                continue
+            for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+                if line.startswith("VmHWM:"):
+                    peak = max(peak, int(line.split()[1]) / 1024)
+        except OSError:
+            continue
+    return peak
 
 
 def bare_run(seconds: int) -> tuple[dict[str, float], dict[str, float]]:
@@ -480,7 +508,8 @@ def dashboard_figures(args: argparse.Namespace, work: Path) -> None:
         f"({sqlite['created']:,.0f} answered 201, {sqlite['others']:,.0f} other; "
         f"{sqlite['dashboards']:.0f} dashboards finished meanwhile, median "
         f"{sqlite['dashboard']:.1f} s each, first {sqlite['first']:.1f} s; dashboards that "
-        f"failed: {sqlite['failures']}; target p99 <= 250 ms); without a dashboard, same "
+        f"failed: {sqlite['failures']}; report worker peak {sqlite['worker_mib']:.0f} MiB; "
+        f"target p99 <= 250 ms); without a dashboard, same "
         f"server: {sqlite['idle_rps']:,.0f} attempts/s, p99 {sqlite['idle_p99']:.1f} ms; "
         f"load {load()}"
     )
@@ -498,7 +527,8 @@ def dashboard_figures(args: argparse.Namespace, work: Path) -> None:
         f"while building dashboards over {rows:,} attempts, PostgreSQL, 2 workers: "
         f"{pg['rps']:,.0f} attempts/s, p50 {pg['p50']:.1f} ms, p99 {pg['p99']:.1f} ms "
         f"({pg['dashboards']:.0f} dashboards finished meanwhile, median {pg['dashboard']:.1f} s "
-        f"each, first {pg['first']:.1f} s; dashboards that failed: {pg['failures']}; target "
+        f"each, first {pg['first']:.1f} s; dashboards that failed: {pg['failures']}; report "
+        f"worker peak {pg['worker_mib']:.0f} MiB; target "
         f"p99 <= 250 ms); without a dashboard, same server: {pg['idle_rps']:,.0f} attempts/s, "
         f"p99 {pg['idle_p99']:.1f} ms; load {load()}"
     )

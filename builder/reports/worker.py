@@ -53,6 +53,7 @@ T = TypeVar("T")
 # Test-only: a path. A report in the worker writes "<path>.started" (holding the worker's pid)
 # and waits until <path> exists (at most 30 s), so a test can act while a report is under way.
 HOLD_ENV = "TRUSTPATH_REPORT_HOLD"
+WORKER_NAME = "trustpath-rpt"  # the workers' process name (Linux: 15 characters at most)
 HOLD_SECONDS = 30.0
 
 
@@ -83,9 +84,12 @@ def _close_stores() -> None:
 
 def _init_worker(niceness: int) -> None:
     """Runs once in each new worker: lower its CPU priority by `niceness` (on a busy machine
-    the service's event loop gets the cores first), and close its stores when it exits."""
+    the service's event loop gets the cores first), name it `WORKER_NAME`, and close its
+    stores when it exits."""
     if niceness and hasattr(os, "nice"):
         os.nice(niceness)
+    with contextlib.suppress(OSError):  # Linux: `ps`, `top` and the bench name it
+        Path("/proc/self/comm").write_text(WORKER_NAME)
     Finalize(None, _close_stores, exitpriority=10)
 
 

@@ -107,6 +107,7 @@ def test_submissions_are_answered_while_a_dashboard_is_built(
         c.run(scenario)
         assert pool.pids() == workers  # one worker, another process than this one
         assert workers[0] != os.getpid()
+        assert Path(f"/proc/{workers[0]}/comm").read_text().strip() == "trustpath-rpt"
         running = _multiprocessing_children()  # the helper sees the worker and the tracker
         assert any("spawn_main" in c for c in running)
         assert any("resource_tracker" in c for c in running)
