@@ -52,6 +52,7 @@ class Settings:
     # {from: ADDRESS, every_days: 7}: `trustpath records remind` (see builder/notify/)
     reminders: dict[str, Any] = field(default_factory=dict)
     strict: bool = False  # content warnings fail `validate` and `build`, as errors do
+    report_workers: int = 1  # report worker processes per service process (`trustpath serve`)
     extra: dict[str, Any] = field(default_factory=dict)
 
     @property
@@ -195,6 +196,11 @@ def settings_from_options(
         _check_company(values["company"])
     if "reminders" in values:
         _check_reminders(values["reminders"])
+    if values.get("report_workers", 1) < 1:
+        raise ConfigError(
+            f"mkdocs.yml: trustpath option 'report_workers' is {values['report_workers']}; "
+            "it must be 1 or more (one report worker process per CPU core you can spare)"
+        )
     return Settings(
         root=root, docs_dir=docs_dir, site_dir=site_dir, site_name=site_name, site_url=site_url,
         **values,

@@ -5,8 +5,23 @@ from __future__ import annotations
 from typing import Any
 
 
+def _rebuild(cls: type[TrustPathError], args: tuple[Any, ...]) -> TrustPathError:
+    """An exception of `cls` with these `args`, without calling its `__init__` (unpickling)."""
+    exc = cls.__new__(cls, *args)
+    exc.args = args
+    return exc
+
+
 class TrustPathError(Exception):
-    """A problem TrustPath reports to a person; the CLI, web adapter and plugin render it."""
+    """A problem TrustPath reports to a person; the CLI, web adapter and plugin render it.
+
+    Every one pickles with its attributes (code, details, ...) whatever its `__init__` takes,
+    so a report run in a worker process raises the same error in the service
+    (`builder.reports.worker`).
+    """
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (_rebuild, (type(self), self.args), self.__dict__)
 
 
 class DomainError(TrustPathError):

@@ -299,7 +299,9 @@ def serve(
 
     Demo defaults: SQLite at .trustpath/records.db, identity `open`, the demo roster. Every
     answer carries the security headers; the write routes have the rate limits of the
-    `rate_limits` setting in mkdocs.yml; the server limits below apply per worker.
+    `rate_limits` setting in mkdocs.yml; the server limits below apply per worker. Reports
+    (`/api/reports/...`) are built in `report_workers` separate processes per worker (the
+    setting, default 1), so submissions are answered while a dashboard is built.
 
     With --watch (for authors), the site rebuilds on every edit and shows build errors in
     the page, while the records API keeps grading quizzes.
@@ -375,6 +377,7 @@ def _serve_on(
         cors_origins=list(cors_origins),
         rate_limits=_rate_limits(root),
         server_limits=limits,
+        report_workers=_report_workers(root),
     )
     try:
         build_app(config)  # fail here, with a message, rather than in every worker
@@ -471,6 +474,16 @@ def _rate_limits(root: Path) -> dict[str, Any]:
         return dict(load_settings(root).rate_limits)
     except ConfigError:
         return {}
+
+
+def _report_workers(root: Path) -> int:
+    """The `report_workers` setting of mkdocs.yml (1 without one)."""
+    from builder.config import ConfigError, load_settings
+
+    try:
+        return load_settings(root).report_workers
+    except ConfigError:
+        return 1
 
 
 def _load_roster(store: Store, root: Path, path: Path, manifest_path: Path) -> str:

@@ -167,10 +167,18 @@ class Store:
 
     @contextmanager
     def transaction(self, write: bool = False) -> Iterator[Connection]:
-        """A connection in a transaction; `write` takes SQLite's write lock at BEGIN."""
+        """A connection in a transaction; `write` takes SQLite's write lock at BEGIN.
+
+        A read transaction sees one snapshot on both databases: SQLite's WAL does that for
+        a BEGIN; on PostgreSQL it is REPEATABLE READ (READ COMMITTED, the default, gives each
+        statement its own snapshot, so `check_projections` counted entries and rows at two
+        moments and refused reports while submissions were being written).
+        """
         with self.engine.connect() as conn:
             if write:
                 conn.execution_options(trustpath_write=True)
+            elif self.kind == "postgresql":
+                conn.execution_options(isolation_level="REPEATABLE READ")
             with conn.begin():
                 yield conn
 

@@ -6,6 +6,7 @@ every error as `{"error": {"code", "message", "details"}}` from one handler.
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import logging
 import math
@@ -31,6 +32,7 @@ from builder.records.draws import (
 )
 from builder.records.identity import Identity
 from builder.records.service import RecordsService
+from builder.reports.worker import ReportPool
 from builder.web.admin import report_routes
 from builder.web.duplicates import DuplicateKey, check_duplicate_keys
 from builder.web.errors import ApiError, api_error
@@ -245,6 +247,7 @@ def create_app(
     rate_limits: list[RouteLimits] | None = None,
     hardening: bool = True,
     site_app: ASGIApp | None = None,
+    report_workers: int = 1,
 ) -> Starlette:
     """The app: API routes, report routes, then the static site (when given) at /.
 
@@ -253,6 +256,9 @@ def create_app(
 
     `rate_limits` default to `parse_rate_limits(None)`. `hardening=False` drops the security
     headers and the rate limiter: only the benchmark uses it, to measure what they cost.
+
+    Reports run in `report_workers` worker processes (`builder.reports.worker.ReportPool`),
+    started on the first report and stopped when the app shuts down.
     """
     reports = report_routes()
     routes: list[BaseRoute] = [
@@ -275,12 +281,15 @@ def create_app(
         site = site_app or StaticFiles(directory=site_dir, html=True)
         routes.append(Mount("/", app=site, name="site"))
 
+    reports_pool = ReportPool(report_workers)
+
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         await service.start()
         try:
             yield
         finally:
+            await asyncio.to_thread(reports_pool.shutdown)  # no report worker outlives the app
             await service.stop()
 
     middleware = [Middleware(SecurityHeaders)] if hardening else []
@@ -316,6 +325,7 @@ def create_app(
         },
     )
     app.state.records = service
+    app.state.report_pool = reports_pool
     app.state.openapi = openapi_document(service.identity.mode, service.identity.header)
     page = site_dir / "404.html" if site_dir is not None else None
     app.state.not_found_page = page if page is not None and page.is_file() else None

@@ -3,9 +3,11 @@ dashboard,campaigns}`.
 
 Each route parses its query string and calls the same report function as the CLI
 (`builder.reports`). Admin token required (checked by `admin.py`'s wrapper). Bad query strings
-get the one error envelope (422 `invalid_query`). Reports run off the event loop, on a small
-pool of worker threads, on SQLite and PostgreSQL alike: the service keeps answering
-submissions while a report is built (the database drivers release the GIL while they read).
+get the one error envelope (422 `invalid_query`). Reports run off the event loop, in a worker
+process (`builder.reports.worker.ReportPool`, one per app, started on the first report and
+stopped with the app), on SQLite and PostgreSQL alike: a report's pure-Python work does not
+take the GIL from the event loop, so the service keeps answering submissions while a
+dashboard is built. Errors raised in the worker keep their codes (`in_worker`).
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import functools
+import logging
 import os
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -26,6 +29,8 @@ from builder.web.errors import ApiError
 
 if TYPE_CHECKING:
     from builder.records.service import RecordsService
+
+log = logging.getLogger("trustpath.records")
 
 
 def _param(name: str, desc: str, enum: list[str] | None = None) -> dict[str, Any]:
@@ -46,12 +51,52 @@ def _query(request: Request, name: str, choices: tuple[str, ...] | None = None) 
 
 
 T = TypeVar("T")
-REPORT_WORKERS = 2  # at most two reports at once; more queue instead of taking the GIL
+REPORT_WORKERS = 2  # at most two light reports at once; more queue instead of taking the GIL
 _POOL: ThreadPoolExecutor | None = None
 
 
+async def in_worker(request: Request, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+    """`fn(store, course, *args, **kwargs)` in the app's report worker process.
+
+    `fn` is a module-level function returning plain data (see `builder.reports.worker`).
+    Errors raised there reach the client in the one error shape: a domain error with its own
+    code and status; `UnknownFilter` 404 `unknown_filter`; `ProjectionMismatch` 503
+    `records_unverified`; the database unreachable 503 `storage_unavailable`; too many
+    reports queued 503 `reports_busy` (Retry-After); the worker died 503 `report_worker_lost`;
+    anything else 500 `internal_error` (logged with the worker's traceback, never sent).
+    """
+    from builder.reports.filters import UnknownFilter
+    from builder.reports.worker import ReportCrashed, ReportPool, ReportsBusy, ReportWorkerLost
+    from builder.store.database import StorageError
+    from builder.store.queries import ProjectionMismatch
+
+    service: RecordsService = request.app.state.records
+    pool: ReportPool = request.app.state.report_pool
+    try:
+        if not pool.reaches(service.store.url):  # in-memory SQLite: only this process sees it
+            return await off_loop(fn, service.store, service.course, *args, **kwargs)
+        return await pool.run(service.store.url, service.manifest, fn, *args, **kwargs)
+    except UnknownFilter as exc:
+        raise ApiError(404, "unknown_filter", str(exc),
+                       {"parameter": exc.kind, **exc.details}) from None  # fmt: skip
+    except ProjectionMismatch as exc:
+        raise ApiError(503, "records_unverified", str(exc)) from None
+    except StorageError as exc:
+        raise ApiError(503, "storage_unavailable", str(exc)) from None
+    except ReportsBusy as exc:
+        raise ApiError(503, "reports_busy", str(exc), headers={"Retry-After": "5"}) from None
+    except ReportWorkerLost as exc:
+        raise ApiError(503, "report_worker_lost", str(exc)) from None
+    except ReportCrashed as exc:
+        log.error("report %s failed in the worker: %s", getattr(fn, "__name__", fn), exc,
+                  exc_info=exc)  # fmt: skip
+        raise ApiError(500, "internal_error", "unexpected server error; it has been logged"
+                       ) from None  # fmt: skip
+
+
 async def off_loop(fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
-    """Run a report function on the report worker pool, never on the event loop.
+    """Run a light report function (one person's transcript) on a worker thread, never on
+    the event loop; heavy reports run in a worker process (`in_worker`).
 
     A filter that names nothing (`UnknownFilter`) is a 404 `unknown_filter` whose details name
     the query parameter, the value and the closest value that exists (`suggestion`).
@@ -110,14 +155,13 @@ FILTERS = (
 async def due(request: Request, service: RecordsService) -> dict[str, Any]:
     """The due report as JSON (the same items as `records due --format json`); a filter that
     names nothing is a 404 `unknown_filter`."""
-    from builder.reports.due import due_table
+    from builder.reports.worker import due_json
 
     as_of = _date(request, "as_of")
     status = _query(request, "status", STATUSES)
     names = {k: _query(request, k) for k in ("department", "module", "role", "person", "manager")}
-    table = await off_loop(due_table, service.store, service.course, as_of, status=status,
-                           **names)  # fmt: skip
-    return table.as_dict()
+    result: dict[str, Any] = await in_worker(request, due_json, as_of, status=status, **names)
+    return result
 
 
 @report_route("/completion", summary="Share of assigned items that are current", parameters=(
@@ -125,13 +169,12 @@ async def due(request: Request, service: RecordsService) -> dict[str, Any]:
     schema=ROWS)  # fmt: skip
 async def completion(request: Request, service: RecordsService) -> list[dict[str, Any]]:
     """Completion by department, role or module, each group with its `title`."""
-    from builder.reports.due import completion_rows
+    from builder.reports.worker import completion_json
 
     by = _query(request, "by", ("department", "role", "module")) or "department"
     as_of = _date(request, "as_of")
     names = {k: _query(request, k) for k in ("department", "module", "role", "manager")}
-    rows = await off_loop(completion_rows, service.store, service.course, by, as_of, **names)
-    return [r.as_dict() for r in rows]
+    return await in_worker(request, completion_json, by, as_of, **names)
 
 
 @report_route("/questions", summary="Item analysis: miss rate, facility, discrimination",
@@ -140,12 +183,11 @@ async def completion(request: Request, service: RecordsService) -> list[dict[str
               schema=ROWS)  # fmt: skip
 async def questions(request: Request, service: RecordsService) -> list[dict[str, Any]]:
     """Per question and module version, most missed first."""
-    from builder.reports.answers import question_report
+    from builder.reports.worker import questions_json
 
     module, as_of = _query(request, "module"), _date(request, "as_of")
     flagged = _query(request, "flagged", ("true", "false")) == "true"
-    stats = await off_loop(question_report, service.store, service.course, module, flagged, as_of)
-    return [s.as_dict() for s in stats]
+    return await in_worker(request, questions_json, module, flagged, as_of)
 
 
 @report_route("/feedback", summary="The feedback digest (anonymous stays anonymous)",
@@ -154,21 +196,19 @@ async def questions(request: Request, service: RecordsService) -> list[dict[str,
               schema=ROWS)  # fmt: skip
 async def feedback(request: Request, service: RecordsService) -> list[dict[str, Any]]:
     """Feedback entries by module and kind, newest first; `from` is "anonymous" or an email."""
-    from builder.reports.answers import feedback_report, feedback_row
+    from builder.reports.worker import feedback_json
 
     module, kind = _query(request, "module"), _query(request, "kind", KINDS)
-    as_of = _date(request, "as_of")
-    entries = await off_loop(feedback_report, service.store, service.course, module, kind, as_of)
-    return [feedback_row(e, service.course) for e in entries]
+    return await in_worker(request, feedback_json, module, kind, _date(request, "as_of"))
 
 
 @report_route("/unknown", summary="Identities with ledger entries and no roster row",
               parameters=(AS_OF,), schema=ROWS)  # fmt: skip
 async def unknown(request: Request, service: RecordsService) -> list[dict[str, Any]]:
     """The same rows as `records unknown --format json`."""
-    from builder.reports.unknown import unknown_report
+    from builder.reports.worker import unknown_json
 
-    return await off_loop(unknown_report, service.store, service.course, _date(request, "as_of"))
+    return await in_worker(request, unknown_json, _date(request, "as_of"))
 
 
 @report_route("/export", summary="Audit evidence for a window (CSV, JSON lines or xAPI)",
@@ -185,7 +225,7 @@ async def export(request: Request, service: RecordsService) -> Response:
     The organisation IRI for xAPI is `$TRUSTPATH_ORG_IRI` on the server, else the site's
     `site_url`; the same writer as `records export`.
     """
-    from builder.reports.evidence import export_lines
+    from builder.reports.worker import export_text
 
     start, end = _required_date(request, "from"), _required_date(request, "to")
     fmt = _query(request, "format", ("csv", "jsonl", "xapi")) or "csv"
@@ -194,11 +234,10 @@ async def export(request: Request, service: RecordsService) -> Response:
     as_of = _date(request, "as_of")
     org = os.environ.get("TRUSTPATH_ORG_IRI") or None
     try:
-        lines = export_lines(service.store, service.course, start, end, fmt=fmt, population=pop,
-                             org_iri=org, actor=actor, as_of=as_of)  # fmt: skip
+        text = await in_worker(request, export_text, start, end, fmt=fmt, population=pop,
+                               org_iri=org, actor=actor, as_of=as_of)  # fmt: skip
     except ValueError as exc:  # ExportError, InvalidOrgIri, UnknownTimeZone
         raise ApiError(422, "invalid_query", str(exc), {"parameter": "format"}) from None
-    text = await off_loop(lambda: "".join(lines))
     media = "text/csv; charset=utf-8" if fmt == "csv" else "application/x-ndjson"
     return Response(text, media_type=media)
 
@@ -207,15 +246,9 @@ async def export(request: Request, service: RecordsService) -> Response:
               parameters=(AS_OF,), schema={"type": "string"})  # fmt: skip
 async def dashboard(request: Request, service: RecordsService) -> Response:
     """The same self-contained HTML as `records dashboard`."""
-    from builder.reports.dashboard import render_dashboard
-    from builder.reports.dashboard_data import gather
+    from builder.reports.worker import dashboard_html
 
-    as_of = _date(request, "as_of")
-
-    def work() -> str:
-        return render_dashboard(gather(service.store, service.course, as_of))
-
-    return HTMLResponse(await off_loop(work))
+    return HTMLResponse(await in_worker(request, dashboard_html, _date(request, "as_of")))
 
 
 @report_route("/campaigns", summary="Campaigns with completion, or one campaign's people",
@@ -225,17 +258,12 @@ async def campaigns(request: Request, service: RecordsService) -> dict[str, Any]
     """`{"as_of", "campaigns": [...]}` as `records campaigns --format json`; with `id`,
     `{"as_of", "campaign", "people"}` as `records campaign ID --format json` (422 for an id
     not recorded by `as_of`)."""
-    from builder.reports.campaigns import NoSuchCampaign, campaign_table
+    from builder.reports.campaigns import NoSuchCampaign
+    from builder.reports.worker import campaigns_json
 
     as_of, wanted = _date(request, "as_of"), _query(request, "id")
-    table = await off_loop(campaign_table, service.store, service.course, as_of)
-    if wanted is None:
-        return {"as_of": table.as_of.isoformat(),
-                "campaigns": [s.as_dict() for s in table.campaigns]}  # fmt: skip
     try:
-        found = table.find(wanted)
+        return await in_worker(request, campaigns_json, as_of, wanted)
     except NoSuchCampaign as exc:
         raise ApiError(422, "invalid_query", str(exc), {"parameter": "id", "value": wanted}
                        ) from None  # fmt: skip
-    return {"as_of": table.as_of.isoformat(), "campaign": found.as_dict(),
-            "people": [p.as_dict() for p in found.people]}  # fmt: skip

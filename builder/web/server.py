@@ -62,6 +62,7 @@ class ServeConfig:
     rate_limits: dict[str, Any] = field(default_factory=dict)  # the `rate_limits` setting
     server_limits: dict[str, float] = field(default_factory=dict)  # see cli/http_limits.py
     hardening: bool = True  # False: no security headers, no rate limits (the benchmark only)
+    report_workers: int = 1  # report worker processes per service process (reports/worker.py)
 
     def to_env(self) -> str:
         return json.dumps(asdict(self))
@@ -121,7 +122,13 @@ def build_app(config: ServeConfig, site_app: ASGIApp | None = None) -> Starlette
     )
     site = Path(config.site_dir) if config.site_dir else None
     return create_app(
-        service, site, tuple(config.cors_origins), limits, config.hardening, site_app=site_app
+        service,
+        site,
+        tuple(config.cors_origins),
+        limits,
+        config.hardening,
+        site_app=site_app,
+        report_workers=config.report_workers,
     )
 
 
