@@ -6,6 +6,7 @@ import csv
 import dataclasses
 import datetime as dt
 import io
+from typing import Any
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -42,7 +43,9 @@ def reference(items: list[DueItem], titles: dict[str, str]) -> str:
     ),
     st.dictionaries(TEXT, TEXT, max_size=3),
 )
-def test_the_due_csv_is_what_csv_writer_writes(rows, titles) -> None:
+def test_the_due_csv_is_what_csv_writer_writes(
+    rows: list[tuple[Any, ...]], titles: dict[str, str]
+) -> None:
     items = [
         DueItem(
             f"p{n % 3}",
