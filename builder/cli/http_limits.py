@@ -30,20 +30,25 @@ from typing import Any
 import httptools
 from uvicorn.protocols.http.httptools_impl import STATUS_LINE, HttpToolsProtocol
 
+from builder.cli.server_limits import (  # re-exported: the limits live beside their options
+    CONFIG_ENV,
+    DEFAULT_SERVER_LIMITS,
+    PROTOCOL,
+    server_limits,
+    uvicorn_options,
+)
 from builder.web.security import API_HEADERS
 
-CONFIG_ENV = "TRUSTPATH_SERVE_CONFIG"
-DEFAULT_SERVER_LIMITS: dict[str, float] = {
-    "max_request_line": 8190,
-    "max_header_bytes": 16384,
-    "max_headers": 100,
-    "header_timeout": 10.0,
-    "body_timeout": 20.0,
-    "timeout_keep_alive": 5.0,
-    "limit_concurrency": 1000,
-    "backlog": 2048,
-}
-PROTOCOL = "builder.cli.http_limits:GuardedHttpToolsProtocol"
+__all__ = [
+    "CONFIG_ENV",
+    "DEFAULT_SERVER_LIMITS",
+    "PROTOCOL",
+    "GuardedHttpToolsProtocol",
+    "error_response",
+    "server_limits",
+    "uvicorn_options",
+]
+
 _MESSAGES = {
     400: ("bad_http", "the request is not valid HTTP/1.1"),
     408: ("request_timeout", "the request was not sent in time"),
@@ -51,18 +56,6 @@ _MESSAGES = {
     431: ("headers_too_large", "the request headers are too large"),
     503: ("overloaded", "the service is at its connection limit: try again shortly"),
 }
-
-
-def server_limits(overrides: dict[str, Any] | None = None) -> dict[str, float]:
-    """The defaults with `overrides` over them; ValueError for an unknown or non-positive one."""
-    limits = dict(DEFAULT_SERVER_LIMITS)
-    for name, value in (overrides or {}).items():
-        if name not in limits:
-            raise ValueError(f"unknown server limit '{name}'; known: {', '.join(limits)}")
-        if isinstance(value, bool) or not isinstance(value, int | float) or value <= 0:
-            raise ValueError(f"server limit '{name}' must be a positive number, not {value!r}")
-        limits[name] = float(value)
-    return limits
 
 
 def _configured() -> dict[str, float]:
@@ -234,15 +227,3 @@ class GuardedHttpToolsProtocol(HttpToolsProtocol):
             # idle until the next request: uvicorn's keep-alive timer closes it; ours waits
             # for the first byte of the next request to start counting again
             self._disarm()
-
-
-def uvicorn_options(limits: dict[str, float]) -> dict[str, Any]:
-    """The `uvicorn.run`/`uvicorn.Config` keyword arguments for these limits (and no banner)."""
-    return {
-        "http": PROTOCOL,
-        "server_header": False,
-        "limit_concurrency": int(limits["limit_concurrency"]),
-        "timeout_keep_alive": limits["timeout_keep_alive"],
-        "backlog": int(limits["backlog"]),
-        "h11_max_incomplete_event_size": int(limits["max_header_bytes"]),
-    }

@@ -19,9 +19,9 @@ from typing import Any, TypeVar
 
 import click
 
-from builder.cli.http_limits import DEFAULT_SERVER_LIMITS, server_limits, uvicorn_options
 from builder.cli.main import TrustPathGroup
 from builder.cli.roster import load_roster
+from builder.cli.server_limits import DEFAULT_SERVER_LIMITS, server_limits, uvicorn_options
 from builder.ledger.chain import parse_anchor
 from builder.lifecycle.email import try_normalise_email
 from builder.markup import terminal_text

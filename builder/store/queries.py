@@ -321,7 +321,6 @@ def check_projections(conn: Connection) -> None:
         ("module_versions", entries.get("publication", 0), "SELECT count(*) FROM module_versions"),
         ("attendance", entries.get("attendance", 0), "SELECT count(*) FROM attendance"),
         ("reminders", entries.get("reminder", 0), "SELECT count(*) FROM reminders"),
-        ("attempts", entries.get("attempt", 0), "SELECT count(DISTINCT seq) FROM attempts"),
         *projection_counts(conn, entries),
     )
     for table, expected, sql in checks:
