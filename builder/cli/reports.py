@@ -7,12 +7,10 @@ click exceptions here, never tracebacks.
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
 import gc
-import io
 import json
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -21,8 +19,8 @@ import click
 
 from builder.course.model import Course, CourseError, load_course
 from builder.errors import TrustPathError
-from builder.lifecycle.due import STATUSES, DueItem
-from builder.markup import safe_cell, terminal_text
+from builder.lifecycle.due import STATUSES
+from builder.markup import terminal_text
 from builder.reports.answers import (
     FEEDBACK_COLUMNS,
     QUESTION_COLUMNS,
@@ -34,6 +32,7 @@ from builder.reports.due import (
     COMPLETION_COLUMNS,
     DUE_COLUMNS,
     completion_rows,
+    due_csv,
     due_table,
     item_row,
 )
@@ -195,52 +194,6 @@ def say_nothing_found(fmt: str, what: str, filters: Mapping[str, object], as_of:
     from builder.reports.filters import nothing_found
 
     click.echo(terminal_text(nothing_found(what, filters, as_of)), err=fmt != "text")
-
-
-class _Memo(dict[Any, Any]):
-    """`memo[x]` is `fn(x)`, computed once per distinct `x` (a dict lookup after that)."""
-
-    def __init__(self, fn: Callable[[Any], Any]) -> None:
-        super().__init__()
-        self.fn = fn
-
-    def __missing__(self, key: Any) -> Any:
-        value = self[key] = self.fn(key)
-        return value
-
-
-def _csv_cells(values: Sequence[str]) -> str:
-    """`values` as one CSV line without its line end, exactly as csv.writer quotes them."""
-    out = io.StringIO()
-    csv.writer(out, lineterminator="\n").writerow(values)
-    return out.getvalue()[:-1]
-
-
-def due_csv(items: Sequence[DueItem], titles: Mapping[str, str]) -> str:
-    """The due table as CSV text (DUE_COLUMNS, a header line first, "\n" line ends).
-
-    Cells are what csv.writer writes (minimal quoting) of `markup.safe_cell` of each value,
-    byte for byte; at 250,000 items the same few thousand people, modules and days recur, so
-    a person's three cells and a module's two are quoted once and joined per row.
-    """
-    # (a lone empty field is written `""` by csv.writer; inside a row it is empty)
-    cell = _Memo(lambda v: _csv_cells((safe_cell(v),)) if v else "")
-    day = _Memo(lambda d: d.isoformat() if d else "")
-    module = _Memo(lambda m: _csv_cells((safe_cell(m), safe_cell(titles.get(m, "")))))
-    person: dict[str, str] = {}
-    lines = [_csv_cells(DUE_COLUMNS) + "\n"]
-    append = lines.append
-    for i in items:
-        who = person.get(i.person_id)
-        if who is None:
-            who = person[i.person_id] = _csv_cells(
-                (safe_cell(i.email), safe_cell(i.name), safe_cell(i.department))
-            )
-        append(
-            f"{who},{module[i.module]},{cell[i.rule]},{day[i.due]},{cell[i.status]},"
-            f"{day[i.completed]},{cell[i.campaign or '']}\n"
-        )
-    return "".join(lines)
 
 
 def add_report_commands(group: click.Group) -> None:

@@ -11,10 +11,9 @@ from typing import Any
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from builder.cli.reports import due_csv
 from builder.lifecycle.due import DueItem
 from builder.markup import safe_cell
-from builder.reports.due import DUE_COLUMNS
+from builder.reports.due import DUE_COLUMNS, due_csv
 
 TEXT = st.text(alphabet=st.sampled_from(list('ab ,"\n\r=+-@\t;é')), max_size=8)
 DAY = st.dates(dt.date(2020, 1, 1), dt.date(2030, 12, 31))
