@@ -29,6 +29,7 @@ from builder.web.errors import ApiError
 
 if TYPE_CHECKING:
     from builder.records.service import RecordsService
+    from builder.reports.filters import UnknownFilter
 
 log = logging.getLogger("trustpath.records")
 
@@ -55,6 +56,12 @@ REPORT_WORKERS = 2  # at most two light reports at once; more queue instead of t
 _POOL: ThreadPoolExecutor | None = None
 
 
+def unknown_filter(exc: UnknownFilter) -> ApiError:
+    """404 `unknown_filter`: details name the query parameter, the value and the closest
+    value that exists (`suggestion`)."""
+    return ApiError(404, "unknown_filter", str(exc), {"parameter": exc.kind, **exc.details})
+
+
 async def in_worker(request: Request, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
     """`fn(store, course, *args, **kwargs)` in the app's report worker process.
 
@@ -77,8 +84,7 @@ async def in_worker(request: Request, fn: Callable[..., T], *args: Any, **kwargs
             return await off_loop(fn, service.store, service.course, *args, **kwargs)
         return await pool.run(service.store.url, service.manifest, fn, *args, **kwargs)
     except UnknownFilter as exc:
-        raise ApiError(404, "unknown_filter", str(exc),
-                       {"parameter": exc.kind, **exc.details}) from None  # fmt: skip
+        raise unknown_filter(exc) from None
     except ProjectionMismatch as exc:
         raise ApiError(503, "records_unverified", str(exc)) from None
     except StorageError as exc:
@@ -110,8 +116,7 @@ async def off_loop(fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
     try:
         return await loop.run_in_executor(_POOL, functools.partial(fn, *args, **kwargs))
     except UnknownFilter as exc:
-        raise ApiError(404, "unknown_filter", str(exc),
-                       {"parameter": exc.kind, **exc.details}) from None  # fmt: skip
+        raise unknown_filter(exc) from None
 
 
 def _date(request: Request, name: str) -> dt.date | None:
