@@ -69,7 +69,33 @@ DATABASE_HELP = (
 )
 
 
-@click.group(cls=TrustPathGroup)
+class RecordsGroup(TrustPathGroup):
+    """The records group: the subcommands of LAZY_SUBCOMMANDS are registered on first use."""
+
+    def _register(self, name: str) -> None:
+        import importlib
+
+        target = LAZY_SUBCOMMANDS.get(name)
+        if target is None or name in self.commands:
+            return
+        module_name, attr = target.split(":")
+        found = getattr(importlib.import_module(module_name), attr)
+        if isinstance(found, click.Command):
+            self.add_command(found, name)
+        else:
+            found(self)
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        for name in LAZY_SUBCOMMANDS:
+            self._register(name)
+        return super().list_commands(ctx)
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        self._register(cmd_name)
+        return super().get_command(ctx, cmd_name)
+
+
+@click.group(cls=RecordsGroup)
 @click.option("--database", metavar="URL", help=DATABASE_HELP)
 @click.pass_context
 def records(ctx: click.Context, database: str | None) -> None:
@@ -161,24 +187,23 @@ def migrate(rc: RecordsContext) -> None:
     click.echo(f"database {rc.store.safe_url} is up to date")
 
 
-def _register_reports() -> None:
-    from builder.cli.attendance import add_attendance_commands
-    from builder.cli.audit import add_audit_commands, add_pack_command
-    from builder.cli.campaigns import add_campaign_commands
-    from builder.cli.links import links
-    from builder.cli.notify import add_notify_commands
-    from builder.cli.reports import add_report_commands
-
-    add_report_commands(records)
-    records.add_command(links)
-    add_campaign_commands(records)
-    add_attendance_commands(records)  # issue 13: the compliance lead's loop
-    add_notify_commands(records)
-    add_audit_commands(records)
-    add_pack_command(records)
-
-
-_register_reports()
+# Subcommands defined in other modules, registered on first use: `records due` need not import
+# the mail, template and PDF code of the others. Name -> "module:registrar" (a function that
+# adds its commands to the group) or "module:command".
+LAZY_SUBCOMMANDS = {
+    **dict.fromkeys(
+        ("due", "completion", "questions", "feedback", "unknown", "roster", "export",
+         "dashboard"),
+        "builder.cli.reports:add_report_commands",
+    ),
+    "links": "builder.cli.links:links",
+    **dict.fromkeys(("assign", "campaign", "campaigns"),
+                    "builder.cli.campaigns:add_campaign_commands"),
+    "attendance": "builder.cli.attendance:add_attendance_commands",  # issue 13
+    "remind": "builder.cli.notify:add_notify_commands",
+    "transcript": "builder.cli.audit:add_audit_commands",
+    "evidence-pack": "builder.cli.audit:add_pack_command",
+}  # fmt: skip
 
 
 @click.command()

@@ -42,6 +42,7 @@ if TYPE_CHECKING:
     from builder.lifecycle.campaigns import Assignment
 
 STATUSES = ("overdue", "due_soon", "upcoming", "done")
+_new_item = tuple.__new__
 
 
 @dataclass(frozen=True)
@@ -82,8 +83,10 @@ Completions = Mapping[tuple[str, str], Sequence[Completion]]  # (person_id, modu
 FirstSeen = Mapping[tuple[str, int], dt.date]  # (module, version) -> first published
 
 
-@dataclass(slots=True)
-class DueItem:
+class DueItem(NamedTuple):
+    """One person's item for one module on the report day (immutable; the engine makes
+    hundreds of thousands per report, so it is a named tuple)."""
+
     person_id: str
     email: str
     name: str
@@ -204,6 +207,133 @@ def completed_on(
     return current, latest
 
 
+class ModuleRules(NamedTuple):
+    """What the rules need of one module on one report day, looked up once per report
+    (a report asks for the same few dozen modules hundreds of thousands of times)."""
+
+    module: CourseModule
+    months: int | None  # the recurrence in months, None for a one-off module
+    recurrence: str | None  # its rule name: annual | semiannual | quarterly
+    offboarding_only: bool
+    leaving: bool  # listed for `offboarding`: current by the end date
+    only: str | None  # the one record kind that completes it, None when it needs several
+    published: dt.date  # the current version's first publication (the retrain clock)
+
+
+class DueRules:
+    """The due rules of one course on one day (`as_of`): `item` decides one person's module."""
+
+    def __init__(self, course: Course, first_seen: FirstSeen, as_of: dt.date) -> None:
+        self.course, self.first_seen, self.as_of = course, first_seen, as_of
+        self.soon = course.due_soon_days
+        self.rollout = course.programme_start
+        self.window = course.onboarding_window
+        self._modules: dict[str, ModuleRules] = {}
+
+    def of(self, module: CourseModule) -> ModuleRules:
+        """The rules of `module` (computed on first use)."""
+        found = self._modules.get(module.id)
+        if found is None or found.module is not module:
+            published = (
+                self.first_seen.get((module.id, module.version))
+                or self.course.built_at
+                or self.as_of
+            )
+            found = self._modules[module.id] = ModuleRules(
+                module,
+                RECURRENCE_MONTHS.get(module.recurrence or ""),
+                module.recurrence,
+                module.offboarding_only,
+                "offboarding" in module.when,
+                module.needs[0] if len(module.needs) == 1 else None,
+                published,
+            )
+        return found
+
+    def item(
+        self,
+        person: Person,
+        rules: ModuleRules,
+        assigned: dt.date,
+        records: Sequence[Completion],
+    ) -> DueItem | None:
+        """One person's item for one module, or None when nothing is (or will be) due.
+
+        `assigned`: the day the module arrived on their path; `records`: their completions of
+        it. The rules are the module docstring's (DESIGN §8).
+        """
+        as_of, soon, module = self.as_of, self.soon, rules.module
+        rule = "onboarding" if assigned <= person.start_date else "role-change"
+        # Rolling out: whatever was on someone's path before the programme started is first
+        # due `onboarding_days` after `programme_start`, not years ago (programme_start).
+        rollout = self.rollout
+        initial = (rollout if rollout is not None and rollout > assigned else assigned) + (
+            self.window
+        )
+        current, latest = _completed(module, rules.only, records)
+        months = rules.months
+        completed = current
+        if rules.offboarding_only:
+            if person.end_date is None:
+                return None
+            rule, due = "offboarding", person.end_date
+            status = "done" if current is not None else status_of(due, as_of, soon)
+        elif current is not None and months:
+            rule, due = rules.recurrence or rule, add_months(current, months)
+            status = "done" if (due - as_of).days > soon else status_of(due, as_of, soon)
+        elif current is not None:
+            due, status = initial, "done"
+        elif latest is not None:  # an older version was completed: retraining
+            rule, due = "retrain", max(rules.published + self.course.grace_window, initial)
+            if months and add_months(latest, months) < due:
+                rule, due = rules.recurrence or rule, add_months(latest, months)
+            completed = None
+            status = status_of(due, as_of, soon)
+        else:
+            due = initial
+            status = (
+                "overdue"
+                if due < as_of
+                else "due_soon"
+                if (due - as_of).days <= soon
+                else "upcoming"
+            )
+        end = person.end_date
+        if rules.leaving and completed is None and end is not None and end < due:
+            rule, due, status = "offboarding", end, status_of(end, as_of, soon)
+        return _new_item(  # DueItem(…) without its Python-level __new__
+            DueItem,
+            (
+                person.person_id,
+                person.email,
+                person.name,
+                person.department,
+                module.id,
+                module.version,
+                rule,
+                due,
+                status,
+                completed,
+                None,
+                "",
+            ),
+        )
+
+
+def _completed(
+    module: CourseModule, only: str | None, records: Sequence[Completion]
+) -> tuple[dt.date | None, dt.date | None]:
+    """`completed_on`, with a fast path for the common case: one record of the one kind."""
+    if only is not None and len(records) == 1:
+        rec = records[0]
+        if rec.kind != only:
+            return None, None
+        if rec.version >= module.version or not module.retrain_on_change:
+            return rec.on, rec.on
+        return None, rec.on
+    return completed_on(module, records)
+
+
 def due_item(
     person: Person,
     module: CourseModule,
@@ -214,51 +344,8 @@ def due_item(
     as_of: dt.date,
 ) -> DueItem | None:
     """One person's item for one module, or None when nothing is (or will be) due."""
-    soon = course.due_soon_days
-    rule = "onboarding" if assigned <= person.start_date else "role-change"
-    rollout = course.programme_start
-    # Rolling out: whatever was on someone's path before the programme started is first due
-    # `onboarding_days` after `programme_start`, not years ago (settings: programme_start).
-    initial = (rollout if rollout is not None and rollout > assigned else assigned) + (
-        course.onboarding_window
-    )
-    current, latest = completed_on(module, records)
-    months = RECURRENCE_MONTHS.get(module.recurrence or "")
-    completed = current
-    if module.offboarding_only:
-        if person.end_date is None:
-            return None
-        rule, due = "offboarding", person.end_date
-        status = "done" if current is not None else status_of(due, as_of, soon)
-    elif current is not None and months:
-        rule, due = module.recurrence or rule, add_months(current, months)
-        status = "done" if (due - as_of).days > soon else status_of(due, as_of, soon)
-    elif current is not None:
-        due, status = initial, "done"
-    elif latest is not None:  # an older version was completed: retraining
-        published = first_seen.get((module.id, module.version)) or course.built_at or as_of
-        rule, due = "retrain", max(published + course.grace_window, initial)
-        if months and add_months(latest, months) < due:
-            rule, due = module.recurrence or rule, add_months(latest, months)
-        completed = None
-        status = status_of(due, as_of, soon)
-    else:
-        due, status = initial, status_of(initial, as_of, soon)
-    leaving = person.end_date is not None and "offboarding" in module.when
-    if leaving and completed is None and person.end_date is not None and person.end_date < due:
-        rule, due, status = "offboarding", person.end_date, status_of(person.end_date, as_of, soon)
-    return DueItem(
-        person.person_id,
-        person.email,
-        person.name,
-        person.department,
-        module.id,
-        module.version,
-        rule,
-        due,
-        status,
-        completed,
-    )
+    rules = DueRules(course, first_seen, as_of)
+    return rules.item(person, rules.of(module), assigned, records)
 
 
 class PathCache:
@@ -288,9 +375,14 @@ def person_items(
     first_seen: FirstSeen,
     as_of: dt.date,
     cache: PathCache | None = None,
+    rules: DueRules | None = None,
 ) -> list[DueItem]:
-    """Every item of one person, path order, ignoring leave, exemption and end date."""
+    """Every item of one person, path order, ignoring leave, exemption and end date.
+
+    `cache` and `rules` are shared across the people of one report (made when None)."""
     paths = cache or PathCache(course)
+    decide = rules or DueRules(course, first_seen, as_of)
+    rules_of, item_of = decide.of, decide.item
     spans = spans_of(person, as_of)
     items: list[DueItem] = []
     since, start, pid = spans[-1].since, person.start_date, person.person_id
@@ -304,9 +396,7 @@ def person_items(
             assigned = began
         if assigned < start:
             assigned = start
-        item = due_item(
-            person, module, assigned, records_of((pid, module.id), ()), course, first_seen, as_of
-        )
+        item = item_of(person, rules_of(module), assigned, records_of((pid, module.id), ()))
         if item is not None:
             items.append(item)
     return items
@@ -329,6 +419,7 @@ def due_items(
 
     report = DueReport(as_of=as_of, assignments=list(assignments))
     cache = PathCache(course)
+    rules = DueRules(course, first_seen, as_of)
     campaigns = by_person(assignments)
     for person in people:
         if person.start_date > as_of or (person.end_date is not None and person.end_date < as_of):
@@ -345,7 +436,9 @@ def due_items(
                 )
             )
             continue
-        report.items.extend(person_items(person, course, completions, first_seen, as_of, cache))
+        report.items.extend(
+            person_items(person, course, completions, first_seen, as_of, cache, rules)
+        )
         mine = campaigns.get(person.person_id)
         if mine:
             report.items.extend(assigned_items(person, mine, course, completions, as_of))

@@ -198,6 +198,20 @@ def m0501_attendance_reminders_append_only(conn: Connection) -> None:
     _append_only(conn, ("attendance", "reminders"))
 
 
+def m0502_passes_index(conn: Connection) -> None:
+    """The due query's passes: a partial covering index over passing attempts only.
+
+    `load_completions` asks for each (person, module, version) its latest pass; the index of
+    0101 covered every attempt, so the GROUP BY also stepped over the failed ones (about two
+    thirds of the rows at the bench's 1,000,000). Both databases support partial indexes.
+    """
+    conn.exec_driver_sql("DROP INDEX IF EXISTS attempts_latest_pass")
+    conn.exec_driver_sql(
+        "CREATE INDEX attempts_passes ON attempts "
+        "(person_id, module, version, recorded_at, passed) WHERE passed"
+    )
+
+
 MIGRATIONS: list[tuple[str, Callable[[Connection], None]]] = [
     ("0001_tables", m0001_tables),
     ("0002_ledger_append_only", m0002_ledger_append_only),
@@ -208,6 +222,7 @@ MIGRATIONS: list[tuple[str, Callable[[Connection], None]]] = [
     *CAMPAIGN_MIGRATIONS,
     *LOOP_MIGRATIONS,
     ("0501_attendance_reminders_append_only", m0501_attendance_reminders_append_only),
+    ("0502_passes_index", m0502_passes_index),
 ]
 
 

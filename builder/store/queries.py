@@ -11,6 +11,7 @@ import datetime as dt
 import gc
 import json
 import secrets
+import threading
 from collections.abc import Mapping
 from typing import Any
 
@@ -233,7 +234,8 @@ def load_completions(
     and for each workshop in `workshops` (module id -> min_minutes) the latest session date
     per version attended for at least its minutes (kind `attend`, recorded by `cutoff`).
 
-    Both GROUP BYs scan a covering index in order (`attempts_latest_pass`, `acks_latest`);
+    Both GROUP BYs scan a covering index in order (`attempts_passes`, partial: passing
+    attempts only; `acks_latest`);
     `person_id` limits them to one person (GET /api/me). Days are the organisation's
     (`clock`, default UTC); an attendance's day is its session date.
     """
@@ -369,17 +371,61 @@ def due_report(
     gc.disable()
     try:
         with store.transaction() as conn:
-            check_projections(conn)
-            people = load_people(conn, as_of)
-            completions = load_completions(
-                conn, cutoff=cutoff, clock=clock, workshops=course.workshop_minutes
-            )
-            first_seen = load_first_seen(conn, cutoff, clock)
-            campaigns = load_assignments(conn, cutoff)
-        return due_items(people, course, completions, first_seen, as_of, campaigns), people
+            people = load_people(conn, as_of)  # the first read: this transaction's snapshot
+            guard = ProjectionGuard(store, conn)  # on a later snapshot, beside the rest
+            try:
+                completions = load_completions(
+                    conn, cutoff=cutoff, clock=clock, workshops=course.workshop_minutes
+                )
+                first_seen = load_first_seen(conn, cutoff, clock)
+                campaigns = load_assignments(conn, cutoff)
+            except BaseException:
+                guard.result()  # a mismatch explains a failed read better than the read
+                raise
+        due = due_items(people, course, completions, first_seen, as_of, campaigns)
+        guard.result()  # nothing is returned before the guard has passed
+        return due, people
     finally:
         if paused:
             gc.enable()
+
+
+class ProjectionGuard:
+    """`check_projections` beside a report's own reads: started on its own connection and
+    read transaction, in a second thread, so its SQL (a count per kind over the whole ledger,
+    a count per projection) runs while the report reads its rows; `result()` waits for it and
+    raises its ProjectionMismatch.
+
+    Sound because the guard's snapshot is taken after the report's (start it after the
+    report's first read): the service's database role can only add rows (DESIGN §7; UPDATE
+    and DELETE are refused), so every row the report reads is in what the guard checks. An
+    in-memory SQLite database has one connection per thread, so there it runs inline.
+    """
+
+    def __init__(self, store: Store, conn: Connection) -> None:
+        self.error: BaseException | None = None
+        self.thread: threading.Thread | None = None
+        if store.kind == "sqlite" and store.engine.url.database in (None, "", ":memory:"):
+            check_projections(conn)
+            return
+        self.thread = threading.Thread(
+            target=self._run, args=(store,), name="trustpath-projection-guard", daemon=True
+        )
+        self.thread.start()
+
+    def _run(self, store: Store) -> None:
+        try:
+            with store.transaction() as conn:
+                check_projections(conn)
+        except BaseException as exc:  # handed to the report's thread by result()
+            self.error = exc
+
+    def result(self) -> None:
+        """Wait for the check; raise what it raised (ProjectionMismatch, a storage error)."""
+        if self.thread is not None:
+            self.thread.join()
+        if self.error is not None:
+            raise self.error
 
 
 def feedback_entries(conn: Connection, module: str | None, kind: str | None) -> list[FeedbackEntry]:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import csv
-import dataclasses
 import datetime as dt
 import io
 from typing import Any
@@ -64,7 +63,7 @@ def test_the_due_csv_is_what_csv_writer_writes(
     # one person's cells are quoted once: give each person id one email, name and department
     first = {i.person_id: i for i in reversed(items)}
     items = [
-        dataclasses.replace(i, email=who.email, name=who.name, department=who.department)
+        i._replace(email=who.email, name=who.name, department=who.department)
         for i in items
         for who in (first[i.person_id],)
     ]
