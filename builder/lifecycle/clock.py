@@ -16,6 +16,12 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from builder.errors import TrustPathError
 
 UTC_FORMAT = "%Y-%m-%dT%H:%M:%S.%fZ"
+# The IANA names of UTC itself (the tz database's `backward` aliases included).
+UTC_NAMES = frozenset(
+    {"UTC", "Etc/UTC", "UCT", "Etc/UCT", "Universal", "Etc/Universal", "Zulu", "Etc/Zulu",
+     "GMT", "Etc/GMT", "GMT0", "Etc/GMT0", "GMT+0", "Etc/GMT+0", "GMT-0", "Etc/GMT-0",
+     "Greenwich", "Etc/Greenwich"}
+)  # fmt: skip
 
 
 class UnknownTimeZone(TrustPathError, ValueError):
@@ -45,6 +51,12 @@ class OrgClock:
     @cached_property
     def tz(self) -> ZoneInfo:
         return zone(self.timezone)
+
+    @cached_property
+    def is_utc(self) -> bool:
+        """True when the zone is UTC under one of its names: a day is then the date part of
+        the stored timestamp (the reports' fast path over hundreds of thousands of rows)."""
+        return self.timezone in UTC_NAMES
 
     def now(self) -> dt.datetime:
         """The current time in the organisation's zone."""

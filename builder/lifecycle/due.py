@@ -33,7 +33,7 @@ import calendar
 import datetime as dt
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from operator import attrgetter
+from operator import itemgetter
 from typing import TYPE_CHECKING, NamedTuple
 
 from builder.course.model import RECURRENCE_MONTHS, Course, CourseModule
@@ -229,6 +229,14 @@ class DueRules:
         self.rollout = course.programme_start
         self.window = course.onboarding_window
         self._modules: dict[str, ModuleRules] = {}
+        self._paths: dict[tuple[str, ...], tuple[ModuleRules, ...]] = {}
+
+    def path(self, roles: tuple[str, ...], paths: PathCache) -> tuple[ModuleRules, ...]:
+        """The rules of the trackable modules on the path of `roles`, in path order."""
+        found = self._paths.get(roles)
+        if found is None:
+            found = self._paths[roles] = tuple(self.of(m) for m in paths.modules(roles))
+        return found
 
     def of(self, module: CourseModule) -> ModuleRules:
         """The rules of `module` (computed on first use)."""
@@ -382,21 +390,22 @@ def person_items(
     `cache` and `rules` are shared across the people of one report (made when None)."""
     paths = cache or PathCache(course)
     decide = rules or DueRules(course, first_seen, as_of)
-    rules_of, item_of = decide.of, decide.item
+    item_of = decide.item
     spans = spans_of(person, as_of)
     items: list[DueItem] = []
     since, start, pid = spans[-1].since, person.start_date, person.person_id
     earlier = [(paths.ids(span.roles), span.since) for span in reversed(spans[:-1])]
     records_of = completions.get
-    for module in paths.modules(spans[-1].roles):
+    for rules in decide.path(spans[-1].roles, paths):
+        mid = rules.module.id
         assigned = since
         for ids, began in earlier:  # how long has the module been on the path?
-            if module.id not in ids:
+            if mid not in ids:
                 break
             assigned = began
         if assigned < start:
             assigned = start
-        item = item_of(person, rules_of(module), assigned, records_of((pid, module.id), ()))
+        item = item_of(person, rules, assigned, records_of((pid, mid), ()))
         if item is not None:
             items.append(item)
     return items
@@ -454,9 +463,10 @@ def sort_items(items: Iterable[DueItem]) -> list[DueItem]:
     for item in items:
         buckets[item.status].append(item)
     ordered: list[DueItem] = []
+    keys = [itemgetter(DueItem._fields.index(name)) for name in ("module", "email", "due")]
     for status in STATUSES:
         bucket = buckets[status]
-        for name in ("module", "email", "due"):
-            bucket.sort(key=attrgetter(name))
+        for key in keys:
+            bucket.sort(key=key)
         ordered += bucket
     return ordered

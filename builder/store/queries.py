@@ -268,15 +268,26 @@ def load_completions(
             )
     make = tuple.__new__  # Completion(…) without its Python-level __new__: 200,000 rows
     get = out.get
+    utc = clock.is_utc
+    days = _Dates()
     for kind, sql in queries:
         for pid, module, version, at in fetch_rows(conn, sql, tuple(params)):
-            record = make(Completion, (version, kind, day_of_record(at), at))
+            on = days[at[:10]] if utc else day_of_record(at)
+            record = make(Completion, (version, kind, on, at))
             found = get((pid, module))
             if found is None:
                 out[(pid, module)] = [record]
             else:
                 found.append(record)
     return out
+
+
+class _Dates(dict[str, dt.date]):
+    """`dates["2026-03-01"]` is that date, parsed once per distinct text."""
+
+    def __missing__(self, key: str) -> dt.date:
+        found = self[key] = dt.date.fromisoformat(key)
+        return found
 
 
 def load_first_seen(
