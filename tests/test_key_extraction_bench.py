@@ -131,6 +131,7 @@ def test_under_the_defaults_the_parts_of_the_issue_11_targets_that_hold_do_hold(
     answered, refused, days, learner_max, limited = found.groups()
     assert int(refused) == 0 and float(days) >= 3
     assert int(learner_max) <= 2 and int(limited) == 0
-    # A regression guard below issue 11's 20x (1,000 answered requests), which is not met: the
-    # median is about 950 (README "Quiz rules"); no xfail, a test that cannot fail proves nothing
+    # A regression guard below issue 11's 20x (1,000 answered requests), which is not reliably
+    # met: the median was about 950 with 19 pools, 1,064 in one invocation with 30 (single runs
+    # 954-1,138; README "Quiz rules"); no xfail, a test that cannot fail proves nothing
     assert int(answered) >= 17 * 50, summary
