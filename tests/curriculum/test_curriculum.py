@@ -188,12 +188,21 @@ def test_ai_rules_live_in_one_module(loaded) -> None:
 
 
 def _estimate(module) -> int:
-    """Minutes to read the page and answer the quiz (see WORDS_PER_MINUTE)."""
-    words = _words(module.body)
+    """Minutes to read the page and answer the quiz (see WORDS_PER_MINUTE).
+
+    A pooled quiz (`draw: N`) shows N of its questions per attempt; the estimate takes the
+    worst draw, the N longest questions."""
     questions = module.quiz.questions if module.quiz else ()
-    for q in questions:
-        words += _words(q.prompt) + sum(_words(c.text) for c in q.choices if q.type != "true_false")
-    return math.ceil(words / WORDS_PER_MINUTE + MINUTES_PER_QUESTION * len(questions))
+    sizes = sorted(
+        (
+            _words(q.prompt) + sum(_words(c.text) for c in q.choices if q.type != "true_false")
+            for q in questions
+        ),
+        reverse=True,
+    )
+    shown = sizes[: module.quiz.draw] if module.quiz and module.quiz.draw else sizes
+    words = _words(module.body) + sum(shown)
+    return math.ceil(words / WORDS_PER_MINUTE + MINUTES_PER_QUESTION * len(shown))
 
 
 def test_durations_are_honest(loaded) -> None:
