@@ -133,7 +133,7 @@ def due_table(
             for i in chosen
             if (status is None or i.status == status) and (module is None or i.module == module)
         )
-    items = sort_items(chosen)
+    items = sort_items(chosen, by_email_and_module=True)  # due_items' order, filtered
     return DueTable(day, items, excused, people, module_titles(course), report.assignments)
 
 

@@ -11,7 +11,7 @@ from builder.lifecycle.campaigns import (
     assigned_items,
     select_population,
 )
-from builder.lifecycle.due import Completion, due_items
+from builder.lifecycle.due import Completion, due_items, sort_items
 from tests.test_due import COURSE, FIRST_SEEN, D, person
 
 AT = "2026-06-10T12:00:00.000000Z"  # the assignment's stored time
@@ -151,3 +151,25 @@ def test_selector_in_the_entry_never_holds_an_email() -> None:
     assert Selector("manager", "ada@example.com").describe(ids) == "manager=p1"
     assert Selector("people", "wave.csv", ("b@x",)).describe(ids) == "people=wave.csv"
     assert Selector("all").describe() == "all"
+
+
+def test_due_items_come_in_email_and_module_order_so_one_sort_by_due_suffices() -> None:
+    # People out of email order, roles with different paths, and campaigns on modules that are
+    # on the path already ("yearly") and not ("eng-only"): the report's order contract.
+    a = campaign("yearly", "eng-only", people=frozenset({"p1", "p3"}))
+    b = campaign("intro", campaign="c-2", people=frozenset({"p2"}), due=D("2026-06-01"))
+    people = [
+        person(person_id="p3", email="zed@x", roles=("engineer",), start_date=D("2026-05-20")),
+        person(),
+        person(person_id="p2", email="bea@x", start_date=D("2025-02-01")),
+    ]
+    comps = {("p1", "yearly"): [rec(2, "pass", "2026-06-12T09:00:00.000000Z")]}
+    report = due_items(people, COURSE, comps, FIRST_SEEN, AS_OF, [a, b])
+    keys = [(i.email, i.module) for i in report.items]
+    assert keys == sorted(keys)
+    assert ("ada@example.com", "yearly") in keys and keys.count(("zed@x", "eng-only")) == 2
+    shuffled = list(reversed(report.items))
+    assert sort_items(report.items, by_email_and_module=True) == sort_items(shuffled)
+    # a person's path item stays before a campaign's item for the same module
+    yearly = [i.rule for i in report.items if (i.email, i.module) == ("ada@example.com", "yearly")]
+    assert yearly == ["annual", "assigned"]
