@@ -15,7 +15,6 @@ from pathlib import Path
 from typing import Any
 
 from builder.config import Settings
-from builder.course.rendering import render_inline
 from builder.coverage.gate import required_criteria
 from builder.curriculum.model import Curriculum, Module
 from builder.curriculum.paths import LearningPath
@@ -61,6 +60,9 @@ def git_commit(root: Path) -> str | None:
 
 
 def _inline_html(text: str | None) -> str | None:
+    # Imported here: Markdown is only needed to build a manifest, not to read one (reports).
+    from builder.course.rendering import render_inline
+
     return render_inline(text) if text else None
 
 

@@ -312,7 +312,20 @@ class DueRules:
         rollout = self.rollout
         if rollout is not None and rollout > assigned:
             assigned = rollout
-        current, latest = _completed(module, rules.only, records)
+        current: dt.date | None
+        latest: dt.date | None
+        if not records:
+            current = latest = None
+        elif len(records) == 1 and rules.only is not None:  # the common case, inline
+            version, kind, on, _ = records[0]
+            if kind != rules.only:
+                current = latest = None
+            elif version >= module.version or not module.retrain_on_change:
+                current = latest = on
+            else:
+                current, latest = None, on
+        else:
+            current, latest = completed_on(module, records)
         months = rules.months
         completed = current
         if rules.offboarding_only:
@@ -355,20 +368,6 @@ class DueRules:
                 "",
             ),
         )
-
-
-def _completed(
-    module: CourseModule, only: str | None, records: Sequence[Completion]
-) -> tuple[dt.date | None, dt.date | None]:
-    """`completed_on`, with a fast path for the common case: one record of the one kind."""
-    if only is not None and len(records) == 1:
-        rec = records[0]
-        if rec.kind != only:
-            return None, None
-        if rec.version >= module.version or not module.retrain_on_change:
-            return rec.on, rec.on
-        return None, rec.on
-    return completed_on(module, records)
 
 
 def due_item(
