@@ -26,7 +26,10 @@ over HTTP:
 - a learner who read each module: answers from the key, with one slip on the first attempt
   of every other quiz; after a fail they re-read the module (its `duration`) and try again.
 
-Draws are random, so it runs N times (`--runs`, default 5) on fresh databases. Prints, per
+Draws differ from run to run, so it runs N times (`--runs`, default 5) on fresh databases,
+each with its own draw key derived from `--seed` (default 1) and the run's number: the service
+fixes a person's draw per attempt by that key, so the same seed repeats an invocation exactly
+(TRUSTPATH_SECRET, which would give every run one key, is ignored here). Prints, per
 quiz, the median run's answered requests and the simulated day it passed; then the adversary's
 answered requests (every run's count beside the median) against the first wave (50 requests,
 seconds: issue 11), the 429s besides, the learner's attempts and whether a limit ever stopped
@@ -55,6 +58,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import datetime as dt
+import hashlib
 import itertools
 import json
 import os
@@ -546,6 +550,20 @@ class Run:
         return self.requests - self.refused
 
 
+def run_state(work: Path, manifest_path: Path, seed: int, n: int) -> Path:
+    """Run `n`'s own state folder beside its database: the manifest, and the service's draw key
+    (`.trustpath/draw.key`) derived from `seed` and `n`. A draw is fixed per person and
+    attempt by that key (`DrawSigner.seed`), so each run draws differently and the same
+    `--seed` repeats an invocation exactly; returns the manifest's path there."""
+    state = work / "state"
+    state.mkdir()
+    key = hashlib.sha256(f"trustpath key-extraction bench: seed {seed}, run {n}".encode())
+    (state / "draw.key").write_text(key.hexdigest() + "\n", "ascii")
+    copy = state / manifest_path.name
+    copy.write_bytes(manifest_path.read_bytes())
+    return copy
+
+
 def run_once(
     work: Path, manifest_path: Path, rate_limits: dict[str, dict[str, str]], args: Any
 ) -> Run:
@@ -594,7 +612,14 @@ def main() -> None:
         type=int,
         default=5,
         metavar="N",
-        help="independent runs (draws are random); the median run is reported (default 5)",
+        help="independent runs (each its own draw key); the median run is reported (default 5)",
+    )
+    parser.add_argument(
+        "--seed",
+        type=int,
+        default=1,
+        metavar="S",
+        help="the runs' draw keys derive from S, so an invocation repeats exactly (default 1)",
     )
     parser.add_argument(
         "--rate-limit",
@@ -610,6 +635,7 @@ def main() -> None:
         help="an adversary blind to the published limits, which learns each from its 429",
     )
     args = parser.parse_args()
+    os.environ.pop("TRUSTPATH_SECRET", None)  # one secret would give every run the same key
     if args.runs < 1:
         parser.error("--runs: at least 1")
     rate_limits: dict[str, dict[str, str]] = {}
@@ -621,11 +647,11 @@ def main() -> None:
         parser.error(str(exc))
     runs: list[Run] = []
     with tempfile.TemporaryDirectory(prefix="trustpath-keybench-") as tmp:
-        manifest_path = starter_manifest(Path(tmp) / "state", args.feedback)
+        built = starter_manifest(Path(tmp) / "state", args.feedback)
         for n in range(args.runs):
             work = Path(tmp) / f"run{n}"
             work.mkdir()
-            runs.append(run_once(work, manifest_path, rate_limits, args))
+            runs.append(run_once(work, run_state(work, built, args.seed, n), rate_limits, args))
     runs.sort(key=lambda r: r.answered)
     run = runs[(len(runs) - 1) // 2]  # the median run (the lower one of an even count)
     print(f"{'quiz':38} {'questions':>9} {'attempts':>8} {'requests':>8} {'passed on day':>13}")
@@ -664,7 +690,9 @@ def main() -> None:
     )
     load = ", ".join(f"{x:.2f}" for x in os.getloadavg())
     print(
-        f"summary ({label or 'defaults'}; {len(runs)} runs; load average {load}): requests "
+        f"summary ({label or 'defaults'}; {len(runs)} runs, seed {args.seed}; load average "
+        f"{load}): "
+        f"requests "
         f"{answered} answered, the median ({answered / FIRST_WAVE_REQUESTS:.1f}x, target >= "
         f"20x; range {runs[0].answered}-{runs[-1].answered}) + {run.refused} 429s, simulated "
         f"days {days:.2f} at least (target >= 3), learner max attempts {counts[-1]} (target "

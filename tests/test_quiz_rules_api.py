@@ -305,3 +305,19 @@ def test_a_replay_after_the_content_changed_follows_the_disclosure_rule(database
             ("q1", False, None), ("q2", False, None), ("q3", True, None),
             ("q4", True, None), ("q5", True, None),
         ]  # fmt: skip
+
+
+def test_a_reload_gives_the_same_draw_until_the_attempt_is_made(database_url: str):
+    # A pool cannot be shopped: reloading the page shows the same questions in the same order;
+    # the next attempt gets a new draw.
+    with serving(database_url) as (c, _):
+        shape = lambda d: (d["questions"], d["order"])  # noqa: E731
+        first = [shape(get_draw(c, ANN, "pool")) for _ in range(6)]
+        assert all(f == first[0] for f in first)
+        d = get_draw(c, ANN, "pool")
+        answers = {q: RIGHT[q] for q in d["questions"]}
+        assert post(c, attempt("pool", answers, draw=d["draw"])).status_code == 201
+        after = {repr(shape(get_draw(c, ANN, "pool"))) for _ in range(3)}
+        assert len(after) == 1
+        bobs = {repr(shape(get_draw(c, person, "pool"))) for person in (BOB, ANN)}
+        assert len(bobs | {repr(first[0])}) > 1

@@ -123,6 +123,17 @@ class DrawSigner:
         """A keyed digest of the email: the token binds a person without naming them."""
         return _b64(hmac.new(self.key, b"person:" + email.encode(), hashlib.sha256).digest()[:16])
 
+    def seed(self, person: str, module: str, version: int, attempts: int) -> int:
+        """The 64-bit shuffle seed of a person's next attempt at a module version.
+
+        Keyed (HMAC-SHA256 of the person's digest, the module, the version and how many
+        attempts they had made), so nobody can compute it, and fixed until that attempt is
+        graded: reloading the page gives the same questions in the same order, so a pool
+        cannot be shopped for an easier draw. `person` is `self.person(email)`.
+        """
+        message = f"seed:{person}:{module}:{version}:{attempts}".encode()
+        return int.from_bytes(hmac.new(self.key, message, hashlib.sha256).digest()[:8], "big")
+
     def _mac(self, message: str) -> str:
         return _b64(hmac.new(self.key, message.encode("ascii"), hashlib.sha256).digest())
 
@@ -167,11 +178,6 @@ class DrawSigner:
                 {"module": claims.module, "expired_at": expired},
             )
         return claims
-
-
-def new_seed() -> int:
-    """A fresh 64-bit shuffle seed."""
-    return secrets.randbits(64)
 
 
 def draw_key(secret: bytes | None, state_dir: Path | None = None) -> bytes:

@@ -27,7 +27,6 @@ from builder.records.draws import (
     InvalidDraw,
     UsedDraw,
     iso,
-    new_seed,
 )
 from builder.records.identity import Identity
 from builder.store.database import Store
@@ -99,7 +98,9 @@ class QuizGate:
 
         Returns `{draw, module, version, questions: [ids], order: {question: [choice ids]},
         expires_at}`: a signed token good for one attempt until `expires_at` (the attempt
-        window, 24 h by default, so an answer sheet queued offline still counts).
+        window, 24 h by default, so an answer sheet queued offline still counts). The
+        questions and their order stay the same until the person's next attempt is graded
+        (`DrawSigner.seed`).
         Raises a GradingError (unknown module, no quiz) or AttemptLimited.
         """
         module = find_module(self.manifest, module_id)
@@ -109,17 +110,13 @@ class QuizGate:
         if until is not None:
             raise self._limited(module, until)
         policy = policy_of(quiz)
-        seed = new_seed()
+        person = self.signer.person(identity.email)
+        # The same draw until the attempt is made: a reload cannot shop for an easier one.
+        seed = self.signer.seed(person, module["id"], int(module["version"]), count)
         drawn = draw_questions(quiz, seed)
         expires = int((now + policy.window).timestamp())
         claims = DrawClaims(
-            module["id"],
-            int(module["version"]),
-            self.signer.person(identity.email),
-            drawn.questions,
-            seed,
-            count,
-            expires,
+            module["id"], int(module["version"]), person, drawn.questions, seed, count, expires
         )
         return {
             "draw": self.signer.sign(claims),
