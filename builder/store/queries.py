@@ -191,18 +191,24 @@ def load_people(conn: Connection, as_of: dt.date | None = None) -> list[Person]:
         # was imported (a termination recorded late still ends the person on its date).
         if on > bound and name not in _SELF_DATED:
             continue
-        state.setdefault(pid, {})[name] = new
+        fields = state.get(pid)
+        if fields is None:
+            fields = state[pid] = {}
+        fields[name] = new
         if name == "roles":
             spans.setdefault(pid, []).append((on, seq, new))
     people = []
+    days = _Days()  # a few thousand distinct dates among tens of thousands of fields
     for pid, email, name in fetch_rows(conn, "SELECT person_id, email, name FROM people"):
         fields = state.get(pid)
-        start = day_of(fields.get("start_date")) if fields else None
+        start = days[fields.get("start_date")] if fields else None
         if fields is None or start is None:
             continue
-        history = sorted(spans.get(pid, []))
+        history = spans.get(pid, ())
+        if len(history) > 1:
+            history = sorted(history)
         role_spans = tuple(
-            RoleSpan(max(start, day_of(on) or start) if i else start, tuple(new.split(";")))
+            RoleSpan(max(start, days[on] or start) if i else start, tuple(new.split(";")))
             for i, (on, _, new) in enumerate(history)
         )
         people.append(
@@ -213,7 +219,7 @@ def load_people(conn: Connection, as_of: dt.date | None = None) -> list[Person]:
                 fields.get("department", ""),
                 tuple(r for r in fields.get("roles", "").split(";") if r),
                 start,
-                day_of(fields.get("end_date")),
+                days[fields.get("end_date")],
                 fields.get("status") or "active",
                 fields.get("note", ""),
                 fields.get("employment") or "employee",
@@ -280,6 +286,14 @@ def load_completions(
             else:
                 found.append(record)
     return out
+
+
+class _Days(dict[str | None, dt.date | None]):
+    """`days[text]` is `day_of(text)` (None for no text or no date), parsed once per text."""
+
+    def __missing__(self, key: str | None) -> dt.date | None:
+        found = self[key] = day_of(key)
+        return found
 
 
 class _Dates(dict[str, dt.date]):
