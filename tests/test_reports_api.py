@@ -63,6 +63,14 @@ def test_reports_need_the_admin_token(api: AppClient) -> None:
         ("export?from=2026-01-01", "to is required (a date like 2026-06-30)"),
         ("export?from=2026-02-01&to=2026-01-01", "to is before from"),
         ("export?from=2026-01-01&to=2026-02-01&format=xapi", "xapi needs an organisation IRI"),
+        # a misspelt or repeated parameter is refused, never ignored (the whole organisation)
+        (
+            "due?departmnet=Sales",
+            "unknown query parameter 'departmnet'; did you mean 'department'?",
+        ),
+        ("due?asof=2026-01-01", "unknown query parameter 'asof'; did you mean 'as_of'?"),
+        ("unknown?zzz=1", "unknown query parameter 'zzz' (this report takes: as_of)"),
+        ("due?status=overdue&status=done", "query parameter 'status' given more than once"),
     ],
 )
 def test_bad_queries_get_the_error_envelope(

@@ -127,8 +127,8 @@ def discloses_questions(policy: QuizPolicy, passed: bool, right: int, total: int
     - before a pass, `feedback: score_only`: the score only;
     - before a pass, `feedback: per_question`: the results when the attempt was a near miss,
       one more right answer short of the pass mark (`(right + 1) × 100 ≥ pass_mark × total`:
-      3 of 4 or 4 of 5 at the default 80), or always under `reveal: always` (the key is
-      public then, so hiding the flags protects nothing).
+      3 of 4, 3 of 5 or 4 of 6 at the default 80; 4 of 5 passes), or always under
+      `reveal: always` (the key is public then, so hiding the flags protects nothing).
 
     A reader who slipped learns which question and why; an attempt far from the pass mark
     (a guess) learns its score only, so the right/wrong flags cannot be mined from a blank

@@ -14,6 +14,7 @@ ending everyone absent from the file.
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 
@@ -223,6 +224,25 @@ def _check_row(cells: dict[str, str], line: int, r: _Reading) -> RosterRow | Non
     )  # fmt: skip
 
 
+# C0 and C1 control characters but tab, newline and carriage return (a quoted multi-line
+# note is fine): an escape sequence in a name would run in the terminal of whoever prints a
+# report's CSV (`records due --format csv`), and no HR field needs one.
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+
+
+def _control_problems(cells: Mapping[str, str]) -> list[str]:
+    """One message per cell holding a control character (the first one found)."""
+    out = []
+    for column, text in cells.items():
+        found = _CONTROL.search(text)
+        if found:
+            out.append(
+                f"{column} holds the control character U+{ord(found.group()):04X} at "
+                f"character {found.start() + 1}: remove it in the HR system and export again"
+            )
+    return out
+
+
 def _no_role_message(values: Mapping[str, str], r: _Reading) -> str:
     facts = ", ".join(f"{k} '{v}'" for k, v in values.items() if v)
     if r.rules:
@@ -300,6 +320,12 @@ def _read(
                 ))  # fmt: skip
                 continue
             cells = {fld: record[i].strip() for fld, i in index.items()}
+            controls = _control_problems(cells)
+            if controls:
+                r.problems.extend(
+                    RosterProblem(source, line, "control-character", m) for m in controls
+                )
+                continue
             row = _check_row(cells, line, r)
             if row is None:
                 continue

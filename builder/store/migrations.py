@@ -198,6 +198,16 @@ def m0501_attendance_reminders_append_only(conn: Connection) -> None:
     _append_only(conn, ("attendance", "reminders"))
 
 
+# `attempt_answers` is projected with each attempt (item analysis reads it) but was left out
+# of 0200's triggers: an UPDATE there rewrote `records questions` without the owner's rights.
+ANSWERS_APPEND_ONLY = ("attempt_answers",)
+
+
+def m0510_attempt_answers_append_only(conn: Connection) -> None:
+    """`attempt_answers`, a projection of `attempt` entries, is append-only like the rest."""
+    _append_only(conn, ANSWERS_APPEND_ONLY)
+
+
 def m0502_passes_index(conn: Connection) -> None:
     """The due query's passes: a partial covering index over passing attempts only.
 
@@ -223,6 +233,7 @@ MIGRATIONS: list[tuple[str, Callable[[Connection], None]]] = [
     *LOOP_MIGRATIONS,
     ("0501_attendance_reminders_append_only", m0501_attendance_reminders_append_only),
     ("0502_passes_index", m0502_passes_index),
+    ("0510_attempt_answers_append_only", m0510_attempt_answers_append_only),
 ]
 
 

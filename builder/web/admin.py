@@ -25,6 +25,8 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from builder.records.identity import check_admin
+from builder.suggest import closest
+from builder.web.errors import ApiError
 from builder.web.schemas import LEDGER_HEAD
 
 if TYPE_CHECKING:
@@ -64,10 +66,39 @@ def report_route(
     return register
 
 
+def check_query(request: Request, report: ReportRoute) -> None:
+    """Refuse a query parameter the route does not take, or one given twice (422
+    `invalid_query`, `details`: `parameter` and, when one is close, `suggestion`).
+
+    A misspelt filter (`?departmnet=Sales`) must not answer with the whole organisation, nor
+    `?status=overdue&status=done` with one of the two.
+    """
+    known = [p["name"] for p in report.parameters]
+    for name in dict.fromkeys(request.query_params.keys()):
+        if name not in known:
+            hint = closest(name, known)
+            takes = ", ".join(known) or "none"
+            raise ApiError(
+                422,
+                "invalid_query",
+                f"unknown query parameter '{name}'"
+                + (f"; did you mean '{hint}'?" if hint else f" (this report takes: {takes})"),
+                {"parameter": name, "suggestion": hint},
+            )
+        if len(request.query_params.getlist(name)) > 1:
+            raise ApiError(
+                422,
+                "invalid_query",
+                f"query parameter '{name}' given more than once: give it once",
+                {"parameter": name},
+            )
+
+
 def _wrap(report: ReportRoute) -> Callable[[Request], Awaitable[Response]]:
     async def endpoint(request: Request) -> Response:
         service: RecordsService = request.app.state.records
         check_admin(request.headers, service.admin_token)
+        check_query(request, report)
         result = await report.endpoint(request, service)
         return result if isinstance(result, Response) else JSONResponse(result)
 

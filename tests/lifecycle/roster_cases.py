@@ -85,6 +85,12 @@ CASES: list[tuple[str, str | None, str | None, list[str]]] = [
         "invisible.csv:2: error[bad-email]: 'ada@example.com<U+200B>' is not an email address: "
         "it contains an invisible character U+200B (ZERO WIDTH SPACE); retype the address",
     ]),
+    ("control.csv", None, None, [
+        "control.csv:2: error[control-character]: name holds the control character U+001B at "
+        "character 4: remove it in the HR system and export again",
+        "control.csv:3: error[control-character]: department holds the control character "
+        "U+001B at character 6: remove it in the HR system and export again",
+    ]),
     ("duplicate-case.csv", None, None, [
         "duplicate-case.csv:3: error[duplicate-email]: ada@example.com already appears on line 2",
     ]),

@@ -14,7 +14,7 @@ import pytest
 import sqlalchemy as sa
 
 from builder.store.database import Store
-from builder.store.migrations import APPEND_ONLY
+from builder.store.migrations import ANSWERS_APPEND_ONLY, APPEND_ONLY
 from tests.reports_data import AS_OF, make_project, populate, run
 
 # table -> (an INSERT, an UPDATE, a DELETE) that change what a report would say.
@@ -70,6 +70,10 @@ TAMPER = {
 }
 
 
+# Every table with append-only triggers: the projections of 0200 and `attempt_answers`.
+GUARDED = (*APPEND_ONLY, *ANSWERS_APPEND_ONLY)
+
+
 def _sql(store: Store, template: str) -> str:
     true = "TRUE" if store.kind == "postgresql" else "1"
     return template.format(true=true, not_passed="NOT passed" if true == "TRUE" else "passed = 0")
@@ -94,7 +98,7 @@ def _exec(store: Store, sql: str) -> None:
 
 def _unguard(store: Store, table: str) -> None:
     """Switch a projection's triggers off, as the database's owner could."""
-    if table not in APPEND_ONLY:
+    if table not in GUARDED:
         return
     with store.transaction(write=True) as conn:
         if store.kind == "sqlite":
@@ -136,7 +140,7 @@ def test_tampering_makes_verify_fail_naming_the_table(populated, table: str, ope
     if due.exit_code == 1:  # the reports refuse …
         assert "no longer matches the ledger" in due.output
         assert "records verify" in due.output
-    elif operation != 1 or table not in APPEND_ONLY:
+    elif operation != 1 or table not in GUARDED:
         # … or show what the chain holds: exactly what they showed before the tampering
         assert due.output == before.output
     # An UPDATE needs the owner's rights (triggers refuse it otherwise): --verify finds it.
@@ -145,7 +149,7 @@ def test_tampering_makes_verify_fail_naming_the_table(populated, table: str, ope
     assert table in checked.output
 
 
-@pytest.mark.parametrize("table", APPEND_ONLY)
+@pytest.mark.parametrize("table", GUARDED)
 def test_projections_refuse_update_and_delete(populated, table: str):
     store, _ = populated
     for sql in (
