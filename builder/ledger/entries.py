@@ -7,6 +7,7 @@ import secrets
 from dataclasses import dataclass, field
 from typing import Any
 
+from builder.errors import DomainError
 from builder.ledger.chain import Head, canonical_json, chain_hash
 from builder.ledger.projections import project
 
@@ -22,6 +23,16 @@ class PendingRecord:
     body_sha256: str
     payload: dict[str, Any]
     projection: dict[str, Any] = field(default_factory=dict)  # unused: see ledger.projections
+    # An attempt: the person's attempt count at the module when its draw was issued. The writer
+    # stores it only while the count still is that, inside its locked transaction (see
+    # `chain_batch`), so one draw serves one attempt across every worker and host.
+    attempts_before: int | None = None
+
+
+class DrawAlreadyUsed(DomainError):
+    """An attempt whose draw another attempt used first (found inside the writer's lock)."""
+
+    code = "draw_used"
 
 
 @dataclass(frozen=True)
@@ -71,17 +82,34 @@ def chain_batch(
     existing: dict[tuple[str, str], StoredRecord],
     people: dict[str, str],
     now: str,
+    attempts: dict[tuple[str, str], int] | None = None,
 ) -> ChainedBatch:
-    """Give each new record the next seq and hash after `head`; known ids become Duplicate."""
+    """Give each new record the next seq and hash after `head`; known ids become Duplicate.
+
+    `attempts`: (person id, module) -> attempts stored, for the records that carry
+    `attempts_before` (read in the same locked transaction). A new record whose count no
+    longer holds raises DrawAlreadyUsed: the caller rolls the batch back, and the group
+    writer retries the others without it (`records.writer.write_batch`).
+    """
     seq, prev = head.seq, head.hash
     out = ChainedBatch([], {}, [])
+    counts = dict(attempts or {})
     for rec in batch:
         key = (rec.kind, rec.client_id)
         if key in existing:
             out.outcomes.append(Duplicate(existing[key]))
             continue
-        seq += 1
         person = people[rec.email] if rec.email else None
+        if rec.attempts_before is not None and person is not None and rec.module is not None:
+            done = counts.get((person, rec.module), 0)
+            if done != rec.attempts_before:
+                raise DrawAlreadyUsed(
+                    "this draw was already used for an attempt (perhaps in another tab): "
+                    "reload the page for a new one",
+                    {"module": rec.module},
+                )
+            counts[(person, rec.module)] = done + 1
+        seq += 1
         payload = dict(
             rec.payload,
             kind=rec.kind,

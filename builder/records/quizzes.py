@@ -129,8 +129,9 @@ class QuizGate:
 
     async def check_attempt(
         self, identity: Identity, body: dict[str, Any], now: dt.datetime
-    ) -> tuple[str, ...]:
-        """The drawn question ids of a new attempt that the rules let through.
+    ) -> DrawClaims:
+        """The draw of a new attempt that the rules let through (its question ids in
+        `questions`, the attempt count it was issued at in `attempts`).
 
         Raises a GradingError (unknown module, stale version, no quiz), DrawRequired, InvalidDraw,
         ForeignDraw, ExpiredDraw, UsedDraw or AttemptLimited.
@@ -160,4 +161,4 @@ class QuizGate:
             )
         if until is not None:
             raise self._limited(module, until)
-        return claims.questions
+        return claims

@@ -227,8 +227,10 @@ class RecordsService:
         now = self.clock()
         refused: DomainError | None = None
         drawn: tuple[str, ...] = ()
+        before: int | None = None
         try:
-            drawn = await self.quizzes.check_attempt(identity, body, now)
+            claims = await self.quizzes.check_attempt(identity, body, now)
+            drawn, before = claims.questions, claims.attempts
         except DomainError as exc:
             refused = exc
 
@@ -260,7 +262,13 @@ class RecordsService:
                 payload["started_at_flag"] = started.flag
                 payload["started_at_claimed"] = started.claimed
             return PendingRecord(
-                "attempt", attempt_id, identity.email, module["id"], digest, payload
+                "attempt",
+                attempt_id,
+                identity.email,
+                module["id"],
+                digest,
+                payload,
+                attempts_before=before,  # re-checked inside the writer's lock (any worker)
             )
 
         def answer(stored: StoredRecord, created: bool) -> dict[str, Any]:

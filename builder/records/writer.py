@@ -14,6 +14,7 @@ import logging
 import sys
 from concurrent.futures import ThreadPoolExecutor
 
+from builder.errors import DomainError
 from builder.store.database import Duplicate, PendingRecord, Store, StoredRecord
 
 log = logging.getLogger("trustpath.records")
@@ -25,12 +26,18 @@ class WriteFailed(Exception):
     """The row could not be stored (the database refused it or is unavailable)."""
 
 
-def write_batch(store: Store, batch: list[PendingRecord]) -> list[Outcome | WriteFailed]:
-    """Append a batch; on failure split it until each failing row is alone."""
+def write_batch(store: Store, batch: list[PendingRecord]) -> list[Outcome | Exception]:
+    """Append a batch; on failure split it until each failing row is alone.
+
+    A row alone that the rules refuse inside the transaction (a DomainError such as
+    DrawAlreadyUsed) gets that error as its outcome; any other failure, WriteFailed.
+    """
     try:
         return list(store.append(batch))
     except Exception as exc:  # any database error: isolate it, never lose the other rows
         if len(batch) == 1:
+            if isinstance(exc, DomainError):
+                return [exc]
             log.error("ledger append failed for %s %s: %s", batch[0].kind, batch[0].client_id, exc)
             return [WriteFailed(f"could not store the record: {type(exc).__name__}")]
         mid = len(batch) // 2
@@ -64,7 +71,8 @@ class GroupWriter:
         self._executor.shutdown(wait=True)
 
     async def submit(self, record: PendingRecord) -> Outcome:
-        """Queue a record and wait for its durable outcome (raises WriteFailed)."""
+        """Queue a record and wait for its durable outcome (raises WriteFailed, or the
+        DomainError the writer's transaction refused it with: DrawAlreadyUsed)."""
         if self._task is None or self._task.done():
             raise WriteFailed("the writer is not running")
         future: asyncio.Future[Outcome] = asyncio.get_running_loop().create_future()
@@ -94,7 +102,7 @@ class GroupWriter:
             for (_, future), outcome in zip(batch, outcomes, strict=True):
                 if future.done():  # the client went away; the row is stored all the same
                     continue
-                if isinstance(outcome, WriteFailed):
+                if isinstance(outcome, Exception):  # WriteFailed, or the rules' refusal
                     future.set_exception(outcome)
                 else:
                     future.set_result(outcome)

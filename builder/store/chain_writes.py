@@ -117,7 +117,16 @@ def append_entries(
             existing[(row.kind, row.client_id)] = _stored(row)
     now = now or utc_now()
     people = resolve_people(conn, {r.email for r in batch if r.email}, now)
-    chained = chain_batch(batch, head_of(conn), existing, people, now)
+    counted = sorted({people[r.email] for r in batch if r.attempts_before is not None and r.email})
+    attempts: dict[tuple[str, str], int] = {}
+    if counted:
+        select = sa.text(
+            "SELECT person_id, module, count(*) FROM attempts WHERE person_id IN :ids "
+            "GROUP BY person_id, module"
+        ).bindparams(sa.bindparam("ids", expanding=True))
+        for pid, module, count in conn.execute(select, {"ids": counted}):
+            attempts[(pid, module)] = int(count)
+    chained = chain_batch(batch, head_of(conn), existing, people, now, attempts)
     for table, rows in [("ledger", chained.ledger), *chained.projections.items()]:
         if rows:
             insert_rows(conn, table, rows)

@@ -52,7 +52,19 @@ def append_batch(
                 existing[(r[1], r[2])] = stored_row(r)
         emails = sorted({r.email for r in batch if r.email})
         people = _people(conn, emails) if emails else {}
-        chained = chain_batch(batch, head, existing, people, utc_now())
+        counted = sorted(
+            {people[r.email] for r in batch if r.attempts_before is not None and r.email}
+        )
+        attempts: dict[tuple[str, str], int] = {}
+        if counted:
+            marks = ", ".join("?" * len(counted))
+            for pid, module, count in conn.execute(
+                "SELECT person_id, module, count(*) FROM attempts "
+                f"WHERE person_id IN ({marks}) GROUP BY person_id, module",
+                counted,
+            ):
+                attempts[(pid, module)] = int(count)
+        chained = chain_batch(batch, head, existing, people, utc_now(), attempts)
         for table, rows in [("ledger", chained.ledger), *chained.projections.items()]:
             if rows:
                 insert_values(conn, table, rows)
