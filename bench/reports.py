@@ -123,8 +123,15 @@ def run(argv: list[str], cwd: Path) -> tuple[float, float]:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--people", type=int, default=10_000)
-    parser.add_argument("--rows", type=int, default=1_000_000)
+    parser.add_argument(
+        "--people", type=int, default=10_000, help="people on the roster (default 10,000)"
+    )
+    parser.add_argument(
+        "--rows",
+        type=int,
+        default=1_000_000,
+        help="ledger rows of the large run; the small one has a tenth (default 1,000,000)",
+    )
     parser.add_argument("--keep", type=Path, help="Keep the project and database here.")
     args = parser.parse_args()
     rng = random.Random(7)

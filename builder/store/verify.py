@@ -439,7 +439,17 @@ def _orphans(conn: Connection, report: VerifyReport, head: int) -> None:
             f"SELECT count(*) FROM {table} WHERE seq IS NULL OR seq > {head}"
         ).scalar()
         if stray:
-            report.problems.append(f"{table}: {stray} row(s) with no ledger entry")
+            seqs = [
+                "none" if seq is None else str(seq)
+                for (seq,) in conn.exec_driver_sql(
+                    f"SELECT seq FROM {table} WHERE seq IS NULL OR seq > {head} "
+                    "ORDER BY seq LIMIT 5"
+                )
+            ]
+            more = ", …" if stray > len(seqs) else ""
+            report.problems.append(
+                f"{table}: {stray} row(s) with no ledger entry (seq {', '.join(seqs)}{more})"
+            )
 
 
 def _check_versions(

@@ -160,3 +160,16 @@ def test_projections_refuse_update_and_delete(populated, table: str):
     ):
         with pytest.raises(sa.exc.DBAPIError, match=r"refused|projection|append-only"):
             _exec(store, sql)
+
+
+def test_verify_names_the_seq_of_a_row_past_the_head(populated):
+    # An inserted row whose seq no ledger entry has: verify names the table and that seq.
+    store, project = populated
+    _unguard(store, "attempts")
+    _exec(store, _sql(store, TAMPER["attempts"][0]))
+    with store.transaction() as conn:
+        forged = conn.exec_driver_sql("SELECT seq FROM attempts WHERE attempt_id = 'forged'")
+        seq = int(forged.scalar_one())
+    result = run(project, store.url, "verify")
+    assert result.exit_code == 1
+    assert f"attempts: 1 row(s) with no ledger entry (seq {seq})" in result.output, result.output
