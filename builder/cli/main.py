@@ -44,8 +44,40 @@ class Project:
 pass_project = click.make_pass_decorator(Project)
 
 
+class OnceCommand(click.Command):
+    """A command whose single-value options may be given once: click keeps the last of
+    `--module a --module b` silently, so a report would answer for `b` alone; this refuses
+    the second (usage error, exit 2) and names the option."""
+
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        single = {
+            name: param
+            for param in self.params
+            if isinstance(param, click.Option)
+            and not (param.multiple or param.count or param.is_flag)
+            for name in param.opts
+        }
+        seen: set[str] = set()
+        i = 0
+        while i < len(args) and args[i] != "--":
+            name = args[i].split("=", 1)[0]
+            param = single.get(name)
+            if param is not None and param.name is not None:
+                if param.name in seen:
+                    raise click.UsageError(f"{name} was given twice: give it once", ctx)
+                seen.add(param.name)
+                i += 1 if "=" in args[i] else 1 + param.nargs  # skip its value
+                continue
+            i += 1
+        return super().parse_args(ctx, args)
+
+
 class TrustPathGroup(click.Group):
-    """A group whose commands' known problems become one-line errors (exit 1), never tracebacks."""
+    """A group whose commands' known problems become one-line errors (exit 1), never tracebacks.
+
+    Its commands are OnceCommands: a single-value option given twice is a usage error."""
+
+    command_class = OnceCommand
 
     def invoke(self, ctx: click.Context) -> Any:
         try:
