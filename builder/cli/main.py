@@ -431,6 +431,11 @@ cli.lazy_subcommands.update(
 )
 
 
+owns_process = False  # True under the console script: a command may end the process itself
+
+
 def main(argv: list[str] | None = None) -> Any:
     """Console-script entry point."""
+    global owns_process
+    owns_process = True
     return cli.main(args=argv, prog_name="trustpath")
