@@ -11,16 +11,14 @@ from __future__ import annotations
 
 import datetime as dt
 import os
-import socket
 import sys
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
 from builder.cli.main import TrustPathGroup
-from builder.cli.roster import load_roster
 from builder.cli.server_limits import DEFAULT_SERVER_LIMITS, server_limits, uvicorn_options
 from builder.ledger.chain import parse_anchor
 from builder.lifecycle.email import try_normalise_email
@@ -28,7 +26,9 @@ from builder.markup import terminal_text
 from builder.records.identity import MODES
 from builder.records.links import revoke_links
 from builder.store.database import StorageError, Store, resolve_database_url
-from builder.store.verify import verify_all
+
+if TYPE_CHECKING:
+    import socket
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -143,6 +143,8 @@ def verify(rc: RecordsContext, anchor: str | None, jobs: int | None) -> None:
     except ValueError as exc:
         raise click.BadParameter(str(exc), param_hint="--head") from None
     workers = jobs or min(os.cpu_count() or 1, 4)
+    from builder.store.verify import verify_all  # multiprocessing: only `verify` needs it
+
     report = verify_all(rc.store, head_anchor, workers=workers)
     click.echo("\n".join(terminal_text(line) for line in str(report).splitlines()))
     if not report.ok:
@@ -517,6 +519,8 @@ def _load_roster(store: Store, root: Path, path: Path, manifest_path: Path) -> s
     from builder.store.queries import import_roster
 
     roles = list(read_manifest(manifest_path)["roles"])
+    from builder.cli.roster import load_roster  # only `serve --roster` reads one here
+
     read = load_roster(root, path, roles, None, None)
     changes = import_roster(store, read.rows, dt.date.today())
     added = sum(c.kind == "add" for c in changes)
