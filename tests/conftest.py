@@ -62,3 +62,15 @@ def database_url(request, tmp_path: Path) -> str:
     if request.param == "sqlite":
         return resolve_database_url(tmp_path, str(tmp_path / "records.db"))
     return resolve_database_url(tmp_path, request.getfixturevalue("pg_server").new_database())
+
+
+@pytest.fixture
+def store(database_url: str):
+    """A fresh, migrated Store on `database_url` (a test module may override it with one
+    that holds data), closed afterwards."""
+    from builder.store.database import Store
+
+    s = Store(database_url)
+    s.migrate()
+    yield s
+    s.close()

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 
-import pytest
 import sqlalchemy as sa
 
 from builder.ledger.chain import verify_rows
@@ -13,14 +12,6 @@ from builder.store.database import Duplicate, PendingRecord, Store, StoredRecord
 from builder.store.migrations import MIGRATIONS
 from tests.records_support import manifest
 from tests.test_ledger import pending
-
-
-@pytest.fixture
-def store(database_url: str):
-    s = Store(database_url)
-    s.migrate()
-    yield s
-    s.close()
 
 
 def test_migrations_are_recorded_and_run_once(store: Store):

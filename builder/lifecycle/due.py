@@ -207,18 +207,21 @@ def completed_on(
     return current, latest
 
 
+_K = TypeVar("_K")
 _V = TypeVar("_V")
 
 
-class _Memo(dict[dt.date, _V]):
-    """`memo[day]` is `fn(day)`, computed once per distinct day (a dict lookup after that)."""
+class Memo(dict[_K, _V]):
+    """`memo[key]` is `fn(key)`, computed once per distinct key (a C-level dict lookup after
+    that): a report meets the same few thousand days, people and modules hundreds of
+    thousands of times."""
 
-    def __init__(self, fn: Callable[[dt.date], _V]) -> None:
+    def __init__(self, fn: Callable[[_K], _V]) -> None:
         super().__init__()
         self.fn = fn
 
-    def __missing__(self, day: dt.date) -> _V:
-        value = self[day] = self.fn(day)
+    def __missing__(self, key: _K) -> _V:
+        value = self[key] = self.fn(key)
         return value
 
 
@@ -233,7 +236,7 @@ class ModuleRules(NamedTuple):
     leaving: bool  # listed for `offboarding`: current by the end date
     only: str | None  # the one record kind that completes it, None when it needs several
     published: dt.date  # the current version's first publication (the retrain clock)
-    next_due: _Memo[dt.date]  # completion day -> the day it is due again (`add_months`)
+    next_due: Memo[dt.date, dt.date]  # completion day -> the day it is due again (`add_months`)
 
 
 class DueRules:
@@ -255,8 +258,8 @@ class DueRules:
         self._modules: dict[str, ModuleRules] = {}
         self._paths: dict[tuple[str, ...], tuple[ModuleRules, ...]] = {}
         # due day -> status of an item not done; of a recurring item done (until due soon)
-        self.status: _Memo[str] = _Memo(lambda due: status_of(due, as_of, soon))
-        self.recurring_status: _Memo[str] = _Memo(
+        self.status: Memo[dt.date, str] = Memo(lambda due: status_of(due, as_of, soon))
+        self.recurring_status: Memo[dt.date, str] = Memo(
             lambda due: "done" if (due - as_of).days > soon else status_of(due, as_of, soon)
         )
 
@@ -289,7 +292,7 @@ class DueRules:
                 "offboarding" in module.when,
                 module.needs[0] if len(module.needs) == 1 else None,
                 published,
-                _Memo(lambda day: add_months(day, months or 0)),
+                Memo(lambda day: add_months(day, months or 0)),
             )
         return found
 
@@ -368,20 +371,6 @@ class DueRules:
                 "",
             ),
         )
-
-
-def due_item(
-    person: Person,
-    module: CourseModule,
-    assigned: dt.date,
-    records: Sequence[Completion],
-    course: Course,
-    first_seen: FirstSeen,
-    as_of: dt.date,
-) -> DueItem | None:
-    """One person's item for one module, or None when nothing is (or will be) due."""
-    rules = DueRules(course, first_seen, as_of)
-    return rules.item(person, rules.of(module), assigned, records)
 
 
 class PathCache:
@@ -476,16 +465,12 @@ def due_items(
                 )
             )
             continue
+        theirs = person_items(person, course, completions, first_seen, as_of, cache, rules)
         mine = campaigns.get(person.person_id)
-        if mine:
-            theirs = person_items(person, course, completions, first_seen, as_of, cache, rules)
+        if mine:  # merged into module order; a path item stays before a campaign's
             theirs += assigned_items(person, mine, course, completions, as_of)
             theirs.sort(key=module_of)
-            report.items.extend(theirs)
-        else:
-            report.items.extend(
-                person_items(person, course, completions, first_seen, as_of, cache, rules)
-            )
+        report.items.extend(theirs)
     return report
 
 

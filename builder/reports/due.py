@@ -5,13 +5,13 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from builder.course.model import Course
 from builder.lifecycle.campaigns import Assignment
-from builder.lifecycle.due import DueItem, Excused, Person, sort_items
+from builder.lifecycle.due import DueItem, Excused, Memo, Person, sort_items
 from builder.markup import safe_cell
 from builder.reports.aggregates import CompletionRow, completion_table
 from builder.reports.filters import (
@@ -164,18 +164,6 @@ def completion_rows(
     return rows
 
 
-class _Memo(dict[Any, Any]):
-    """`memo[x]` is `fn(x)`, computed once per distinct `x` (a dict lookup after that)."""
-
-    def __init__(self, fn: Callable[[Any], Any]) -> None:
-        super().__init__()
-        self.fn = fn
-
-    def __missing__(self, key: Any) -> Any:
-        value = self[key] = self.fn(key)
-        return value
-
-
 def _csv_cells(values: Sequence[str]) -> str:
     """`values` as one CSV line without its line end, exactly as csv.writer quotes them."""
     out = io.StringIO()
@@ -191,9 +179,11 @@ def due_csv(items: Sequence[DueItem], titles: Mapping[str, str]) -> str:
     a person's three cells and a module's two are quoted once and joined per row.
     """
     # (a lone empty field is written `""` by csv.writer; inside a row it is empty)
-    cell = _Memo(lambda v: _csv_cells((safe_cell(v),)) if v else "")
-    day = _Memo(lambda d: d.isoformat() if d else "")
-    module = _Memo(lambda m: _csv_cells((safe_cell(m), safe_cell(titles.get(m, "")))))
+    cell: Memo[str, str] = Memo(lambda v: _csv_cells((safe_cell(v),)) if v else "")
+    day: Memo[dt.date | None, str] = Memo(lambda d: d.isoformat() if d else "")
+    module: Memo[str, str] = Memo(
+        lambda m: _csv_cells((safe_cell(m), safe_cell(titles.get(m, ""))))
+    )
     person: dict[str, str] = {}
     lines = [_csv_cells(DUE_COLUMNS) + "\n"]
     append = lines.append

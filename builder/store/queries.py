@@ -23,7 +23,7 @@ from builder.errors import TrustPathError
 from builder.ledger.projections import ROSTER_FIELDS, email_commitment
 from builder.ledger.views import FeedbackEntry
 from builder.lifecycle.clock import OrgClock
-from builder.lifecycle.due import Completion, DueReport, Person, RoleSpan, due_items
+from builder.lifecycle.due import Completion, DueReport, Memo, Person, RoleSpan, due_items
 from builder.lifecycle.roster import (
     DEFAULT_MAX_END_SHARE,
     TRACKED,
@@ -198,7 +198,7 @@ def load_people(conn: Connection, as_of: dt.date | None = None) -> list[Person]:
         if name == "roles":
             spans.setdefault(pid, []).append((on, seq, new))
     people = []
-    days = _Days()  # a few thousand distinct dates among tens of thousands of fields
+    days = Memo(day_of)  # a few thousand distinct dates among tens of thousands of fields
     for pid, email, name in fetch_rows(conn, "SELECT person_id, email, name FROM people"):
         fields = state.get(pid)
         start = days[fields.get("start_date")] if fields else None
@@ -275,7 +275,7 @@ def load_completions(
     make = tuple.__new__  # Completion(…) without its Python-level __new__: 200,000 rows
     get = out.get
     utc = clock.is_utc
-    days = _Dates()
+    days = Memo(dt.date.fromisoformat)
     for kind, sql in queries:
         for pid, module, version, at in fetch_rows(conn, sql, tuple(params)):
             on = days[at[:10]] if utc else day_of_record(at)
@@ -286,22 +286,6 @@ def load_completions(
             else:
                 found.append(record)
     return out
-
-
-class _Days(dict[str | None, dt.date | None]):
-    """`days[text]` is `day_of(text)` (None for no text or no date), parsed once per text."""
-
-    def __missing__(self, key: str | None) -> dt.date | None:
-        found = self[key] = day_of(key)
-        return found
-
-
-class _Dates(dict[str, dt.date]):
-    """`dates["2026-03-01"]` is that date, parsed once per distinct text."""
-
-    def __missing__(self, key: str) -> dt.date:
-        found = self[key] = dt.date.fromisoformat(key)
-        return found
 
 
 def load_first_seen(

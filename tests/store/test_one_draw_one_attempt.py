@@ -30,14 +30,6 @@ def attempt(before: int | None, email: str = "ann@example.com", module: str = "m
     )
 
 
-@pytest.fixture
-def store(database_url: str):
-    store = Store(database_url)
-    store.migrate()
-    yield store
-    store.close()
-
-
 def count(store: Store, module: str = "m1") -> int:
     with store.transaction() as conn:
         found = conn.execute(
